@@ -1,0 +1,163 @@
+package dev.listenseq.config;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Every configuration key the builder reads, with its default and meaning. Job files in
+ * {@code jobs/} and {@code --key value} arguments may only set these keys, plus the pass-through
+ * prefixes {@link #KAFKA_CLIENT_PREFIX} and {@link #FLINK_PREFIX}.
+ */
+public final class ConfigKeys {
+
+    /** Delivery guarantee of the three output topics. */
+    public enum Delivery { EXACTLY_ONCE, AT_LEAST_ONCE }
+
+    /** Where a job without restored state starts reading the input topic. */
+    public enum StartingOffsets { COMMITTED, EARLIEST, LATEST }
+
+    /** Flink state backend. */
+    public enum StateBackend { ROCKSDB, HASHMAP }
+
+    /** Passed to every Kafka client (source, sinks, admin) with the prefix removed, e.g. security settings. */
+    public static final String KAFKA_CLIENT_PREFIX = "kafka.client.";
+
+    /** Passed to Flink's configuration with the prefix removed, e.g. flink.rest.port. */
+    public static final String FLINK_PREFIX = "flink.";
+
+    private static final Duration ZERO = Duration.ZERO;
+    private static final Duration ONE_MS = Duration.ofMillis(1);
+
+    public static final ConfigKey<String> JOB_NAME = ConfigKey.text("job.name",
+            "listening-sequence-builder", "Flink job name; also the default consumer group and transactional id prefix.");
+    public static final ConfigKey<Integer> PARALLELISM = ConfigKey.integer("parallelism", 2, 1, 4096,
+            "Parallel instances of each operator.");
+    public static final ConfigKey<Integer> MAX_PARALLELISM = ConfigKey.integer("max-parallelism", 128, 1, 32768,
+            "Number of key groups: the upper bound for rescaling. Pinned: changing it makes existing savepoints unusable.");
+
+    public static final ConfigKey<String> BOOTSTRAP_SERVERS = ConfigKey.text("kafka.bootstrap-servers",
+            "localhost:9092", "Kafka brokers, host:port[,host:port]. The demo starts its own broker unless this is given on the command line.");
+    public static final ConfigKey<String> GROUP_ID = ConfigKey.optionalText("kafka.group-id",
+            "Consumer group for the input topic (offsets are committed on checkpoints, for monitoring lag). Default: job.name.");
+
+    public static final ConfigKey<String> TOPIC_INPUT = ConfigKey.text("topics.input", "listen-events",
+            "Input topic of ListenEvent records, keyed by user_id.");
+    public static final ConfigKey<String> TOPIC_OUTPUT = ConfigKey.text("topics.output", "user-sequences",
+            "Output topic of UserSequence snapshots, keyed by user_id; created compacted.");
+    public static final ConfigKey<String> TOPIC_DLQ = ConfigKey.text("topics.dlq", "listen-events-dlq",
+            "Dead-letter topic: DeadLetter records for input the job could not use.");
+    public static final ConfigKey<String> TOPIC_LATE = ConfigKey.text("topics.late", "listen-events-late",
+            "Late topic: the original bytes of events older than the user's horizon (as_of - sequence.max-age).");
+    public static final ConfigKey<Boolean> TOPICS_CREATE = ConfigKey.bool("topics.create", true,
+            "Create missing topics at start (existing topics are left as they are).");
+    public static final ConfigKey<Integer> TOPICS_PARTITIONS = ConfigKey.integer("topics.partitions", 6, 1, 10_000,
+            "Partitions of topics the job creates.");
+    public static final ConfigKey<Integer> TOPICS_REPLICATION = ConfigKey.integer("topics.replication-factor", 0, 0, 32,
+            "Replication factor of topics the job creates; 0 uses the broker's default.");
+
+    public static final ConfigKey<StartingOffsets> STARTING_OFFSETS = ConfigKey.choice("source.starting-offsets",
+            StartingOffsets.COMMITTED, StartingOffsets.class,
+            "Where to start without restored state: committed (the group's offsets, else earliest), earliest or latest. Restored state always wins.");
+
+    public static final ConfigKey<Delivery> DELIVERY = ConfigKey.choice("delivery.guarantee",
+            Delivery.EXACTLY_ONCE, Delivery.class,
+            "exactly-once: outputs are Kafka transactions committed on each checkpoint (read with isolation.level=read_committed; latency ~ checkpoint.interval). at-least-once: lowest latency, duplicates after a failure.");
+    public static final ConfigKey<String> TRANSACTIONAL_ID_PREFIX = ConfigKey.optionalText("delivery.transactional-id-prefix",
+            "Prefix of the sinks' Kafka transactional ids; must be unique per job on a cluster. Default: job.name.");
+    public static final ConfigKey<Duration> TRANSACTION_TIMEOUT = ConfigKey.duration("delivery.transaction-timeout",
+            "10m", Duration.ofSeconds(1),
+            "Kafka transaction timeout (exactly-once). Must exceed checkpoint.interval plus the longest restart, and not exceed the broker's transaction.max.timeout.ms (15m by default).");
+
+    public static final ConfigKey<Duration> CHECKPOINT_INTERVAL = ConfigKey.duration("checkpoint.interval", "10s",
+            Duration.ofMillis(10), "How often state and offsets are checkpointed (and, exactly-once, output committed).");
+    public static final ConfigKey<Duration> CHECKPOINT_TIMEOUT = ConfigKey.duration("checkpoint.timeout", "10m",
+            Duration.ofSeconds(1), "A checkpoint taking longer is aborted.");
+    public static final ConfigKey<String> CHECKPOINT_DIR = ConfigKey.text("checkpoint.dir",
+            "file:///tmp/listening-sequence-builder/checkpoints",
+            "Durable storage for checkpoints (s3://, hdfs://, file://). Retained on cancellation.");
+    public static final ConfigKey<String> SAVEPOINT_DIR = ConfigKey.text("savepoint.dir",
+            "file:///tmp/listening-sequence-builder/savepoints",
+            "Where `stream` writes the savepoint it takes when stopped with SIGTERM.");
+
+    public static final ConfigKey<StateBackend> STATE_BACKEND = ConfigKey.choice("state.backend",
+            StateBackend.ROCKSDB, StateBackend.class,
+            "rocksdb (state on local disk, incremental checkpoints, for production) or hashmap (state on the JVM heap).");
+    public static final ConfigKey<Boolean> STATE_INCREMENTAL = ConfigKey.bool("state.incremental", true,
+            "Incremental checkpoints (RocksDB): upload only new files.");
+    public static final ConfigKey<String> STATE_LOCAL_DIR = ConfigKey.optionalText("state.local-dir",
+            "Local working directory of RocksDB. Default: the JVM's temporary directory.");
+    public static final ConfigKey<String> RESTORE_FROM = ConfigKey.optionalText("state.restore-from",
+            "Start from this savepoint or retained checkpoint (its path). Empty: start without state.");
+
+    public static final ConfigKey<Integer> MAX_ITEMS = ConfigKey.integer("sequence.max-items", 200, 1, 10_000,
+            "Songs kept per user; the lowest-ranked (oldest last_time) is evicted first.");
+    public static final ConfigKey<Duration> MAX_AGE = ConfigKey.duration("sequence.max-age", "90d", Duration.ofMinutes(1),
+            "Songs whose last_time is older than as_of minus this are evicted; events older than it go to the late topic.");
+    public static final ConfigKey<Integer> RECENT_EVENTS = ConfigKey.integer("sequence.recent-events", 20, 0, 1000,
+            "Raw events kept in the snapshot's recent list.");
+    public static final ConfigKey<Duration> DEDUP_WINDOW = ConfigKey.optionalDuration("sequence.dedup-window",
+            Duration.ofMinutes(1),
+            "How far back (event time, from as_of) repeated event_ids are detected; state holds one entry per event in it. Default: sequence.max-age (every applicable duplicate is caught).");
+
+    public static final ConfigKey<Duration> HALF_LIFE = ConfigKey.duration("weights.half-life", "14d", ONE_MS,
+            "Half-life of the event-time decay. Changing it needs a rebuild of state (decayed sums are stored).");
+    public static final ConfigKey<Duration> DEFAULT_DURATION = ConfigKey.duration("weights.default-duration", "3m", ONE_MS,
+            "Song length assumed when an event has no duration_ms.");
+    public static final ConfigKey<Double> REPEAT_BOOST = ConfigKey.decimal("weights.repeat-boost", 0.5, 0, 1000,
+            "Play term multiplier: 1 + repeat-boost * ln(plays).");
+    public static final ConfigKey<Double> SKIP_PENALTY = ConfigKey.decimal("weights.skip-penalty", 1.0, 0, 1000,
+            "Weight removed per skip, times (1 - completion), decayed.");
+    public static final ConfigKey<Double> LIKE_WEIGHT = ConfigKey.decimal("weights.like", 2.0, -1000, 1000,
+            "Weight of the first LIKE, decayed from its time.");
+    public static final ConfigKey<Double> COLLECT_WEIGHT = ConfigKey.decimal("weights.collect", 3.0, -1000, 1000,
+            "Weight of the first COLLECT, decayed from its time.");
+
+    public static final ConfigKey<Duration> EMIT_MIN_INTERVAL = ConfigKey.duration("emit.min-interval", "1s", ZERO,
+            "At most one snapshot per user per interval: the first change is emitted at once, later ones in the interval together when it ends. 0 emits every change.");
+
+    public static final ConfigKey<Integer> ID_MAX_LENGTH = ConfigKey.integer("ids.max-length", 128, 1, 100_000,
+            "Longest user_id, song_id, artist_id or event_id accepted; longer goes to the DLQ.");
+    public static final ConfigKey<Duration> MAX_CLOCK_SKEW = ConfigKey.duration("validation.max-clock-skew", "1h", ZERO,
+            "Events whose event_time is further than this ahead of the job's clock go to the DLQ (they would push as_of into the future).");
+
+    public static final ConfigKey<Integer> DEMO_USERS = ConfigKey.integer("demo.users", 1000, 1, 10_000_000,
+            "Demo: users the generator simulates.");
+    public static final ConfigKey<Integer> DEMO_RATE = ConfigKey.integer("demo.events-per-second", 200, 1, 10_000_000,
+            "Demo: target rate of generated events.");
+    public static final ConfigKey<Duration> DEMO_DURATION = ConfigKey.optionalDuration("demo.duration", ONE_MS,
+            "Demo: how long to run. Empty: until Ctrl-C.");
+    public static final ConfigKey<Integer> DEMO_SONGS = ConfigKey.integer("demo.songs", 20_000, 10, 10_000_000,
+            "Demo: size of the song catalogue (popularity follows a Zipf law).");
+    public static final ConfigKey<Long> DEMO_SEED = ConfigKey.longInteger("demo.seed", 42,
+            "Demo: random seed of the generator (same seed, same traffic).");
+    public static final ConfigKey<Double> DEMO_DUPLICATE_RATE = ConfigKey.decimal("demo.duplicate-rate", 0.01, 0, 1,
+            "Demo: share of events sent twice.");
+    public static final ConfigKey<Double> DEMO_OUT_OF_ORDER_RATE = ConfigKey.decimal("demo.out-of-order-rate", 0.02, 0, 1,
+            "Demo: share of events delayed (event_time minutes to hours in the past).");
+    public static final ConfigKey<Double> DEMO_MALFORMED_RATE = ConfigKey.decimal("demo.malformed-rate", 0.005, 0, 1,
+            "Demo: share of malformed records (garbage bytes, unknown type, bad ids, negative durations, future timestamps).");
+    public static final ConfigKey<Integer> DEMO_SHOW_USERS = ConfigKey.integer("demo.show-users", 3, 0, 20,
+            "Demo: users shown in the live view.");
+    public static final ConfigKey<Integer> DEMO_WEB_UI_PORT = ConfigKey.integer("demo.web-ui-port", 8081, 1, 65_535,
+            "Demo: port of the Flink web UI.");
+    public static final ConfigKey<String> DEMO_WORK_DIR = ConfigKey.text("demo.work-dir", "target/demo",
+            "Demo: folder for the broker's log, checkpoints, RocksDB and the log file; emptied at start.");
+
+    public static final List<ConfigKey<?>> ALL = List.of(
+            JOB_NAME, PARALLELISM, MAX_PARALLELISM,
+            BOOTSTRAP_SERVERS, GROUP_ID,
+            TOPIC_INPUT, TOPIC_OUTPUT, TOPIC_DLQ, TOPIC_LATE, TOPICS_CREATE, TOPICS_PARTITIONS, TOPICS_REPLICATION,
+            STARTING_OFFSETS,
+            DELIVERY, TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT,
+            CHECKPOINT_INTERVAL, CHECKPOINT_TIMEOUT, CHECKPOINT_DIR, SAVEPOINT_DIR,
+            STATE_BACKEND, STATE_INCREMENTAL, STATE_LOCAL_DIR, RESTORE_FROM,
+            MAX_ITEMS, MAX_AGE, RECENT_EVENTS, DEDUP_WINDOW,
+            HALF_LIFE, DEFAULT_DURATION, REPEAT_BOOST, SKIP_PENALTY, LIKE_WEIGHT, COLLECT_WEIGHT,
+            EMIT_MIN_INTERVAL, ID_MAX_LENGTH, MAX_CLOCK_SKEW,
+            DEMO_USERS, DEMO_RATE, DEMO_DURATION, DEMO_SONGS, DEMO_SEED,
+            DEMO_DUPLICATE_RATE, DEMO_OUT_OF_ORDER_RATE, DEMO_MALFORMED_RATE,
+            DEMO_SHOW_USERS, DEMO_WEB_UI_PORT, DEMO_WORK_DIR);
+
+    private ConfigKeys() {
+    }
+}

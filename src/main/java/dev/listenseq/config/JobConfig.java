@@ -1,0 +1,122 @@
+package dev.listenseq.config;
+
+import dev.listenseq.config.ConfigKeys.Delivery;
+import dev.listenseq.config.ConfigKeys.StartingOffsets;
+import dev.listenseq.config.ConfigKeys.StateBackend;
+import dev.listenseq.sequence.SequencePolicy;
+import dev.listenseq.sequence.ValidationRules;
+import dev.listenseq.sequence.Weighting;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The typed, validated configuration of the job, read once from {@link Settings} at start.
+ * Construction fails with a {@link ConfigException} naming every bad key, its value and the fix.
+ */
+public record JobConfig(
+        String jobName,
+        int parallelism,
+        int maxParallelism,
+        String bootstrapServers,
+        String groupId,
+        Map<String, String> kafkaClientProperties,
+        Topics topics,
+        StartingOffsets startingOffsets,
+        Delivery delivery,
+        String transactionalIdPrefix,
+        Duration transactionTimeout,
+        Duration checkpointInterval,
+        Duration checkpointTimeout,
+        String checkpointDir,
+        String savepointDir,
+        StateBackend stateBackend,
+        boolean incrementalCheckpoints,
+        String stateLocalDir,
+        String restoreFrom,
+        SequencePolicy policy,
+        Weighting weighting,
+        ValidationRules validation,
+        Duration emitMinInterval,
+        Map<String, String> flinkProperties) {
+
+    /** Topic names and how to create missing topics; replicationFactor 0 means the broker's default. */
+    public record Topics(String input, String output, String dlq, String late,
+                         boolean create, int partitions, int replicationFactor) {
+    }
+
+    public static JobConfig from(Settings s) {
+        List<String> problems = new ArrayList<>();
+        Duration maxAge = s.get(ConfigKeys.MAX_AGE);
+        Duration dedupWindow = s.get(ConfigKeys.DEDUP_WINDOW);
+        if (dedupWindow == null) {
+            dedupWindow = maxAge;
+        } else if (dedupWindow.compareTo(maxAge) > 0) {
+            problems.add(s.problem(ConfigKeys.DEDUP_WINDOW, Durations.format(dedupWindow),
+                    "it must not exceed sequence.max-age (" + Durations.format(maxAge) + "): older events are late anyway"));
+        }
+        Delivery delivery = s.get(ConfigKeys.DELIVERY);
+        Duration interval = s.get(ConfigKeys.CHECKPOINT_INTERVAL);
+        Duration txTimeout = s.get(ConfigKeys.TRANSACTION_TIMEOUT);
+        if (delivery == Delivery.EXACTLY_ONCE && txTimeout.compareTo(interval.multipliedBy(2)) < 0) {
+            problems.add(s.problem(ConfigKeys.TRANSACTION_TIMEOUT, Durations.format(txTimeout),
+                    "it must be at least twice checkpoint.interval (" + Durations.format(interval)
+                            + "), and longer than a checkpoint plus a restart take, or the broker aborts committed output"));
+        }
+        String input = s.get(ConfigKeys.TOPIC_INPUT);
+        String output = s.get(ConfigKeys.TOPIC_OUTPUT);
+        String dlq = s.get(ConfigKeys.TOPIC_DLQ);
+        String late = s.get(ConfigKeys.TOPIC_LATE);
+        if (List.of(input, output, dlq, late).stream().distinct().count() < 4) {
+            problems.add("topics.input, topics.output, topics.dlq and topics.late must be four different topics; they are "
+                    + input + ", " + output + ", " + dlq + ", " + late);
+        }
+        int parallelism = s.get(ConfigKeys.PARALLELISM);
+        int maxParallelism = s.get(ConfigKeys.MAX_PARALLELISM);
+        if (parallelism > maxParallelism) {
+            problems.add(s.problem(ConfigKeys.PARALLELISM, String.valueOf(parallelism),
+                    "it must not exceed max-parallelism (" + maxParallelism + ")"));
+        }
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+
+        String jobName = s.get(ConfigKeys.JOB_NAME);
+        String groupId = s.get(ConfigKeys.GROUP_ID);
+        String txPrefix = s.get(ConfigKeys.TRANSACTIONAL_ID_PREFIX);
+        String localDir = s.get(ConfigKeys.STATE_LOCAL_DIR);
+        String restoreFrom = s.get(ConfigKeys.RESTORE_FROM);
+        return new JobConfig(
+                jobName,
+                parallelism,
+                maxParallelism,
+                s.get(ConfigKeys.BOOTSTRAP_SERVERS),
+                groupId.isEmpty() ? jobName : groupId,
+                s.withPrefix(ConfigKeys.KAFKA_CLIENT_PREFIX),
+                new Topics(input, output, dlq, late,
+                        s.get(ConfigKeys.TOPICS_CREATE), s.get(ConfigKeys.TOPICS_PARTITIONS),
+                        s.get(ConfigKeys.TOPICS_REPLICATION)),
+                s.get(ConfigKeys.STARTING_OFFSETS),
+                delivery,
+                txPrefix.isEmpty() ? jobName : txPrefix,
+                txTimeout,
+                interval,
+                s.get(ConfigKeys.CHECKPOINT_TIMEOUT),
+                s.get(ConfigKeys.CHECKPOINT_DIR),
+                s.get(ConfigKeys.SAVEPOINT_DIR),
+                s.get(ConfigKeys.STATE_BACKEND),
+                s.get(ConfigKeys.STATE_INCREMENTAL),
+                localDir.isEmpty() ? null : localDir,
+                restoreFrom.isEmpty() ? null : restoreFrom,
+                new SequencePolicy(s.get(ConfigKeys.MAX_ITEMS), maxAge.toMillis(),
+                        s.get(ConfigKeys.RECENT_EVENTS), dedupWindow.toMillis()),
+                new Weighting(s.get(ConfigKeys.HALF_LIFE).toMillis(), s.get(ConfigKeys.DEFAULT_DURATION).toMillis(),
+                        s.get(ConfigKeys.REPEAT_BOOST), s.get(ConfigKeys.SKIP_PENALTY),
+                        s.get(ConfigKeys.LIKE_WEIGHT), s.get(ConfigKeys.COLLECT_WEIGHT)),
+                new ValidationRules(s.get(ConfigKeys.ID_MAX_LENGTH), s.get(ConfigKeys.MAX_CLOCK_SKEW).toMillis()),
+                s.get(ConfigKeys.EMIT_MIN_INTERVAL),
+                s.withPrefix(ConfigKeys.FLINK_PREFIX));
+    }
+}
