@@ -1,0 +1,33 @@
+package dev.listenseq.flink;
+
+import org.apache.flink.metrics.MetricGroup;
+
+/**
+ * Names of the job's own metrics, all under the group {@value #GROUP}. Together the counters prove
+ * that nothing is lost: {@code recordsIn = eventsApplied + eventsDuplicate + eventsLate + deadLettered}
+ * (deadLettered summed over its {@value #REASON} label).
+ */
+public final class JobMetrics {
+
+    public static final String GROUP = "listenseq";
+    public static final String REASON = "reason";
+
+    public static final String RECORDS_IN = "recordsIn";
+    public static final String DEAD_LETTERED = "deadLettered";
+    public static final String APPLIED = "eventsApplied";
+    public static final String DUPLICATES = "eventsDuplicate";
+    public static final String LATE = "eventsLate";
+    public static final String SNAPSHOTS = "snapshotsEmitted";
+    public static final String SEQUENCE_LENGTH = "sequenceLength";
+    public static final String EMIT_LATENCY_MS = "emitLatencyMs";
+
+    /** Samples kept by each histogram (a sliding window of recent values). */
+    static final int HISTOGRAM_WINDOW = 10_000;
+
+    private JobMetrics() {
+    }
+
+    static MetricGroup group(MetricGroup operatorGroup) {
+        return operatorGroup.addGroup(GROUP);
+    }
+}

@@ -1,0 +1,22 @@
+package dev.listenseq.flink;
+
+import dev.listenseq.kafka.RawRecord;
+
+/**
+ * A valid input record with the user it belongs to, sent across the keyBy. The original bytes
+ * travel, not the decoded event: late events must reach the late topic byte for byte, and
+ * shipping both forms would double the network cost. The keyed function decodes again.
+ */
+public class KeyedRecord {
+
+    public String userId;
+    public RawRecord record;
+
+    public KeyedRecord() {
+    }
+
+    public KeyedRecord(String userId, RawRecord record) {
+        this.userId = userId;
+        this.record = record;
+    }
+}

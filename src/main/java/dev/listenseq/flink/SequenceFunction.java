@@ -1,0 +1,167 @@
+package dev.listenseq.flink;
+
+import dev.listenseq.avro.ListenEvent;
+import dev.listenseq.avro.UserSequence;
+import dev.listenseq.avro.state.ItemState;
+import dev.listenseq.avro.state.UserState;
+import dev.listenseq.codec.DecodeException;
+import dev.listenseq.codec.SingleObjectCodec;
+import dev.listenseq.kafka.RawRecord;
+import dev.listenseq.sequence.EmitThrottle;
+import dev.listenseq.sequence.ItemStore;
+import dev.listenseq.sequence.SeenEvents;
+import dev.listenseq.sequence.SequencePolicy;
+import dev.listenseq.sequence.SequenceUpdater;
+import dev.listenseq.sequence.SnapshotBuilder;
+import dev.listenseq.sequence.Weighting;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * Keeps each user's sequence in keyed state and emits throttled snapshots. A thin shell: it reads
+ * state, calls the plain-Java {@link SequenceUpdater}, writes state back, and decides emission with
+ * {@link EmitThrottle}.
+ *
+ * <p>State layout, per user (the key):
+ * <ul>
+ *   <li>{@code items}: MapState song_id → {@link ItemState}. One entry per song, so an event
+ *       reads and writes one small entry, never the whole sequence.</li>
+ *   <li>{@code user}: ValueState {@link UserState}: version, as_of, recent tail, eviction queue,
+ *       emission bookkeeping. Bounded by sequence.recent-events and ~sqrt(max-items).</li>
+ *   <li>{@code seen}: MapState event_id → event time, for de-duplication within the dedup window;
+ *       pruned as as_of advances.</li>
+ * </ul>
+ * Emission uses processing-time timers: the trailing-edge timer is registered only when a change
+ * arrives inside the interval, and at most one is pending per user.
+ */
+public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, UserSequence> {
+
+    public static final OutputTag<RawRecord> LATE = new OutputTag<>("late-events", TypeInformation.of(RawRecord.class));
+
+    private final SequencePolicy policy;
+    private final Weighting weighting;
+    private final long emitMinIntervalMs;
+
+    private transient ValueState<UserState> userState;
+    private transient MapState<String, ItemState> itemState;
+    private transient ItemStore items;
+    private transient SeenEvents seen;
+    private transient SequenceUpdater updater;
+    private transient SnapshotBuilder snapshots;
+    private transient EmitThrottle throttle;
+    private transient SingleObjectCodec<ListenEvent> codec;
+
+    private transient Counter applied;
+    private transient Counter duplicates;
+    private transient Counter late;
+    private transient Counter emitted;
+    private transient Histogram sequenceLength;
+    private transient Histogram emitLatency;
+
+    public SequenceFunction(SequencePolicy policy, Weighting weighting, long emitMinIntervalMs) {
+        this.policy = policy;
+        this.weighting = weighting;
+        this.emitMinIntervalMs = emitMinIntervalMs;
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        userState = getRuntimeContext().getState(
+                new ValueStateDescriptor<>("user", new AvroTypeInfo<>(UserState.class)));
+        itemState = getRuntimeContext().getMapState(
+                new MapStateDescriptor<>("items", Types.STRING, new AvroTypeInfo<>(ItemState.class)));
+        MapState<String, Long> seenState = getRuntimeContext().getMapState(
+                new MapStateDescriptor<>("seen", Types.STRING, Types.LONG));
+        items = StateStores.items(itemState);
+        seen = StateStores.seen(seenState);
+        updater = new SequenceUpdater(policy, weighting);
+        snapshots = new SnapshotBuilder(weighting);
+        throttle = new EmitThrottle(emitMinIntervalMs);
+        codec = SingleObjectCodec.of(ListenEvent.class);
+
+        MetricGroup metrics = JobMetrics.group(getRuntimeContext().getMetricGroup());
+        applied = metrics.counter(JobMetrics.APPLIED);
+        duplicates = metrics.counter(JobMetrics.DUPLICATES);
+        late = metrics.counter(JobMetrics.LATE);
+        emitted = metrics.counter(JobMetrics.SNAPSHOTS);
+        sequenceLength = metrics.histogram(JobMetrics.SEQUENCE_LENGTH,
+                new DescriptiveStatisticsHistogram(JobMetrics.HISTOGRAM_WINDOW));
+        emitLatency = metrics.histogram(JobMetrics.EMIT_LATENCY_MS,
+                new DescriptiveStatisticsHistogram(JobMetrics.HISTOGRAM_WINDOW));
+    }
+
+    @Override
+    public void processElement(KeyedRecord in, Context ctx, Collector<UserSequence> out) throws Exception {
+        ListenEvent event;
+        try {
+            event = codec.decode(in.record.value);
+        } catch (DecodeException e) {
+            throw new IllegalStateException("record " + in.record + " passed validation but does not decode", e);
+        }
+        UserState user = userState.value();
+        if (user == null) {
+            user = SequenceUpdater.newUser();
+        }
+        switch (updater.apply(user, items, seen, event)) {
+            case LATE:
+                late.inc();
+                ctx.output(LATE, in.record);
+                return;
+            case DUPLICATE:
+                duplicates.inc();
+                return;
+            default:
+                applied.inc();
+        }
+        if (user.getPendingSinceMs() == Long.MIN_VALUE) {
+            user.setPendingSinceMs(in.record.timestamp);
+        }
+        long now = ctx.timerService().currentProcessingTime();
+        EmitThrottle.Decision decision = throttle.afterChange(now, user.getLastEmitMs(), user.getTimerMs());
+        if (decision.emitNow()) {
+            emit(ctx.getCurrentKey(), user, now, out);
+        } else if (decision.schedules()) {
+            ctx.timerService().registerProcessingTimeTimer(decision.timerAt());
+            user.setTimerMs(decision.timerAt());
+        }
+        userState.update(user);
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<UserSequence> out) throws Exception {
+        UserState user = userState.value();
+        if (user == null) {
+            return;
+        }
+        user.setTimerMs(Long.MIN_VALUE);
+        if (user.getVersion() > user.getEmittedVersion()) {
+            emit(ctx.getCurrentKey(), user, ctx.timerService().currentProcessingTime(), out);
+        }
+        userState.update(user);
+    }
+
+    private void emit(String userId, UserState user, long now, Collector<UserSequence> out) {
+        out.collect(snapshots.build(userId, user, items.entries(), now));
+        emitted.inc();
+        sequenceLength.update(user.getItemCount());
+        if (user.getPendingSinceMs() != Long.MIN_VALUE) {
+            emitLatency.update(Math.max(0, now - user.getPendingSinceMs()));
+        }
+        user.setEmittedVersion(user.getVersion());
+        user.setLastEmitMs(now);
+        user.setPendingSinceMs(Long.MIN_VALUE);
+    }
+}

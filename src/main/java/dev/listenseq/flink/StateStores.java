@@ -1,0 +1,95 @@
+package dev.listenseq.flink;
+
+import dev.listenseq.avro.state.ItemState;
+import dev.listenseq.sequence.ItemStore;
+import dev.listenseq.sequence.SeenEvents;
+import org.apache.flink.api.common.state.MapState;
+
+import java.util.Iterator;
+import java.util.Map;
+
+/**
+ * Adapters from Flink MapState (scoped to the current key) to the plain interfaces of the sequence
+ * logic. State access failures are infrastructure failures: they propagate and restart the job.
+ */
+final class StateStores {
+
+    private StateStores() {
+    }
+
+    static ItemStore items(MapState<String, ItemState> state) {
+        return new ItemStore() {
+            @Override
+            public ItemState get(String songId) {
+                try {
+                    return state.get(songId);
+                } catch (Exception e) {
+                    throw new IllegalStateException("cannot read item state", e);
+                }
+            }
+
+            @Override
+            public void put(String songId, ItemState item) {
+                try {
+                    state.put(songId, item);
+                } catch (Exception e) {
+                    throw new IllegalStateException("cannot write item state", e);
+                }
+            }
+
+            @Override
+            public void remove(String songId) {
+                try {
+                    state.remove(songId);
+                } catch (Exception e) {
+                    throw new IllegalStateException("cannot remove item state", e);
+                }
+            }
+
+            @Override
+            public Iterable<Map.Entry<String, ItemState>> entries() {
+                try {
+                    return state.entries();
+                } catch (Exception e) {
+                    throw new IllegalStateException("cannot scan item state", e);
+                }
+            }
+        };
+    }
+
+    static SeenEvents seen(MapState<String, Long> state) {
+        return new SeenEvents() {
+            @Override
+            public boolean contains(String eventId) {
+                try {
+                    return state.contains(eventId);
+                } catch (Exception e) {
+                    throw new IllegalStateException("cannot read seen event ids", e);
+                }
+            }
+
+            @Override
+            public void add(String eventId, long eventTime) {
+                try {
+                    state.put(eventId, eventTime);
+                } catch (Exception e) {
+                    throw new IllegalStateException("cannot write seen event ids", e);
+                }
+            }
+
+            @Override
+            public void removeOlderThan(long eventTime) {
+                try {
+                    Iterator<Map.Entry<String, Long>> it = state.iterator();
+                    while (it.hasNext()) {
+                        if (it.next().getValue() < eventTime) {
+                            it.remove();
+                        }
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException("cannot prune seen event ids", e);
+                }
+            }
+        };
+    }
+}

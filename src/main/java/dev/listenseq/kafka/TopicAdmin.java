@@ -1,0 +1,86 @@
+package dev.listenseq.kafka;
+
+import dev.listenseq.config.JobConfig;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Creates the job's topics when they are missing (the output compacted) and warns about an existing
+ * output topic that is not compacted. Existing topics are never changed.
+ */
+public final class TopicAdmin {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TopicAdmin.class);
+    private static final long TIMEOUT_SECONDS = 60;
+
+    private TopicAdmin() {
+    }
+
+    public static void ensureTopics(JobConfig config) {
+        JobConfig.Topics topics = config.topics();
+        Optional<Short> replication = topics.replicationFactor() == 0
+                ? Optional.empty() : Optional.of((short) topics.replicationFactor());
+        Optional<Integer> partitions = Optional.of(topics.partitions());
+        List<NewTopic> wanted = List.of(
+                new NewTopic(topics.input(), partitions, replication),
+                new NewTopic(topics.output(), partitions, replication)
+                        .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)),
+                new NewTopic(topics.dlq(), partitions, replication),
+                new NewTopic(topics.late(), partitions, replication));
+        try (Admin admin = Admin.create(KafkaConnectors.clientProperties(config))) {
+            Set<String> existing = admin.listTopics().names().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            List<NewTopic> missing = new ArrayList<>();
+            for (NewTopic topic : wanted) {
+                if (!existing.contains(topic.name())) {
+                    missing.add(topic);
+                }
+            }
+            for (NewTopic topic : missing) {
+                try {
+                    admin.createTopics(List.of(topic)).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                    LOG.info("Created topic {} ({} partitions{})", topic.name(), topics.partitions(),
+                            topic.configs() == null ? "" : ", " + topic.configs());
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw e;
+                    }
+                }
+            }
+            warnIfNotCompacted(admin, topics.output());
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot create topics on " + config.bootstrapServers()
+                    + " (kafka.bootstrap-servers): " + e.getMessage()
+                    + ". Create them yourself and set topics.create=false, or fix the servers.", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating topics", e);
+        }
+    }
+
+    private static void warnIfNotCompacted(Admin admin, String topic)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        Config config = admin.describeConfigs(List.of(resource)).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS).get(resource);
+        ConfigEntry policy = config == null ? null : config.get(TopicConfig.CLEANUP_POLICY_CONFIG);
+        if (policy != null && !policy.value().contains(TopicConfig.CLEANUP_POLICY_COMPACT)) {
+            LOG.warn("Output topic {} has cleanup.policy={}; set it to compact so it keeps every user's latest snapshot",
+                    topic, policy.value());
+        }
+    }
+}

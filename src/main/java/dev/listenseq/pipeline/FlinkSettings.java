@@ -1,0 +1,49 @@
+package dev.listenseq.pipeline;
+
+import dev.listenseq.config.ConfigKeys;
+import dev.listenseq.config.JobConfig;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.ExternalizedCheckpointRetention;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.state.rocksdb.RocksDBOptions;
+
+/** Translates {@link JobConfig} into Flink configuration: state backend, checkpoints, parallelism. */
+public final class FlinkSettings {
+
+    private FlinkSettings() {
+    }
+
+    public static Configuration toFlink(JobConfig config) {
+        Configuration flink = new Configuration();
+        flink.set(PipelineOptions.NAME, config.jobName());
+        flink.set(CoreOptions.DEFAULT_PARALLELISM, config.parallelism());
+        flink.set(PipelineOptions.MAX_PARALLELISM, config.maxParallelism());
+        // State holds Avro records and Flink types only; a Kryo fallback would not evolve, so fail fast.
+        flink.set(PipelineOptions.GENERIC_TYPES, false);
+
+        flink.set(StateBackendOptions.STATE_BACKEND,
+                config.stateBackend() == ConfigKeys.StateBackend.ROCKSDB ? "rocksdb" : "hashmap");
+        flink.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, config.incrementalCheckpoints());
+        if (config.stateLocalDir() != null) {
+            flink.set(RocksDBOptions.LOCAL_DIRECTORIES, config.stateLocalDir());
+        }
+        flink.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, config.checkpointInterval());
+        flink.set(CheckpointingOptions.CHECKPOINTING_TIMEOUT, config.checkpointTimeout());
+        flink.set(CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE, CheckpointingMode.EXACTLY_ONCE);
+        flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, config.checkpointDir());
+        flink.set(CheckpointingOptions.SAVEPOINT_DIRECTORY, config.savepointDir());
+        flink.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
+                ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+        if (config.restoreFrom() != null) {
+            flink.set(StateRecoveryOptions.SAVEPOINT_PATH, config.restoreFrom());
+        }
+        // The escape hatch last, so it can override anything above.
+        config.flinkProperties().forEach(flink::setString);
+        return flink;
+    }
+}

@@ -1,0 +1,82 @@
+package dev.listenseq.pipeline;
+
+import dev.listenseq.avro.DeadLetter;
+import dev.listenseq.avro.UserSequence;
+import dev.listenseq.config.JobConfig;
+import dev.listenseq.flink.DecodeFunction;
+import dev.listenseq.flink.KeyedRecord;
+import dev.listenseq.flink.SequenceFunction;
+import dev.listenseq.kafka.KafkaConnectors;
+import dev.listenseq.kafka.RawRecord;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * The job graph, shared by every way of running it (stream, demo, tests):
+ *
+ * <pre>
+ *  Kafka listen-events ──► Decode and validate ──keyBy(user_id)──► Build sequences ──► Kafka user-sequences
+ *   (kafka-listen-events)   (decode-validate)                      (sequence-builder)   (kafka-user-sequences)
+ *                               │ dead letters                         │ late events
+ *                               ▼                                      ▼
+ *                        Kafka listen-events-dlq                Kafka listen-events-late
+ *                        (kafka-dead-letters)                   (kafka-late-events)
+ * </pre>
+ *
+ * Operator uids (in brackets) are part of the savepoint format: never change them.
+ */
+public final class SequencePipeline {
+
+    public static final String SOURCE_UID = "kafka-listen-events";
+    public static final String DECODE_UID = "decode-validate";
+    public static final String SEQUENCE_UID = "sequence-builder";
+    public static final String SNAPSHOT_SINK_UID = "kafka-user-sequences";
+    public static final String DLQ_SINK_UID = "kafka-dead-letters";
+    public static final String LATE_SINK_UID = "kafka-late-events";
+
+    /** The three outputs of the graph. */
+    public record Outputs(DataStream<UserSequence> snapshots, DataStream<DeadLetter> deadLetters,
+                          DataStream<RawRecord> late) {
+    }
+
+    private SequencePipeline() {
+    }
+
+    /** The whole job, Kafka to Kafka. Bounded: stop at the input offsets that are latest at start. */
+    public static void kafkaToKafka(StreamExecutionEnvironment env, JobConfig config, boolean bounded) {
+        writeToKafka(build(readFrom(env, KafkaConnectors.source(config, bounded)), config), config);
+    }
+
+    public static DataStream<RawRecord> readFrom(StreamExecutionEnvironment env, Source<RawRecord, ?, ?> source) {
+        return env.fromSource(source, WatermarkStrategy.noWatermarks(), "Kafka: listen events").uid(SOURCE_UID);
+    }
+
+    /** Decode, validate, key by user and build sequences; sinks are attached by the caller. */
+    public static Outputs build(DataStream<RawRecord> input, JobConfig config) {
+        SingleOutputStreamOperator<KeyedRecord> valid = input
+                .process(new DecodeFunction(config.validation()))
+                .uid(DECODE_UID)
+                .name("Decode and validate");
+        SingleOutputStreamOperator<UserSequence> snapshots = valid
+                .keyBy(r -> r.userId, Types.STRING)
+                .process(new SequenceFunction(config.policy(), config.weighting(), config.emitMinInterval().toMillis()))
+                .uid(SEQUENCE_UID)
+                .name("Build sequences");
+        return new Outputs(snapshots,
+                valid.getSideOutput(DecodeFunction.DEAD_LETTERS),
+                snapshots.getSideOutput(SequenceFunction.LATE));
+    }
+
+    public static void writeToKafka(Outputs outputs, JobConfig config) {
+        outputs.snapshots().sinkTo(KafkaConnectors.snapshotSink(config))
+                .uid(SNAPSHOT_SINK_UID).name("Kafka: user sequences");
+        outputs.deadLetters().sinkTo(KafkaConnectors.deadLetterSink(config))
+                .uid(DLQ_SINK_UID).name("Kafka: dead letters");
+        outputs.late().sinkTo(KafkaConnectors.lateSink(config))
+                .uid(LATE_SINK_UID).name("Kafka: late events");
+    }
+}
