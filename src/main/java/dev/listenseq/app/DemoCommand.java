@@ -1,0 +1,176 @@
+package dev.listenseq.app;
+
+import dev.listenseq.config.ConfigException;
+import dev.listenseq.config.ConfigKeys;
+import dev.listenseq.config.JobConfig;
+import dev.listenseq.config.Settings;
+import dev.listenseq.embedded.EmbeddedKafka;
+import dev.listenseq.embedded.ListeningGenerator;
+import dev.listenseq.embedded.TrafficProducer;
+import dev.listenseq.flink.InProcessMetrics;
+import dev.listenseq.flink.JobCounters;
+import dev.listenseq.flink.JobMetrics;
+import dev.listenseq.kafka.TopicAdmin;
+import dev.listenseq.pipeline.FlinkSettings;
+import dev.listenseq.pipeline.SequencePipeline;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.metrics.HistogramStatistics;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * {@code demo}: the whole system in one process. An embedded Kafka broker (unless
+ * --bootstrap-servers points at one), the topics, a generator of realistic listening, the job on a
+ * local MiniCluster with RocksDB, checkpoints and the web UI, and a live view of sequences.
+ *
+ * <p>Logging goes to a file in the work folder so the terminal shows only the view; this class
+ * therefore creates no logger before {@link #run} has pointed log4j at that file.
+ */
+final class DemoCommand {
+
+    private DemoCommand() {
+    }
+
+    static int run(List<String> args) throws Exception {
+        Settings settings = Settings.load("demo", args);
+        Path work = Path.of(settings.get(ConfigKeys.DEMO_WORK_DIR)).toAbsolutePath();
+        emptyFolder(work);
+        Path logFile = work.resolve("listenseq.log");
+        System.setProperty("listenseq.console-level", "ERROR");
+        System.setProperty("listenseq.log-file", logFile.toString());
+        PrintStream out = System.out;
+        int webUiPort = settings.get(ConfigKeys.DEMO_WEB_UI_PORT);
+        requireFreePort(webUiPort);
+
+        EmbeddedKafka kafka = null;
+        String bootstrap;
+        if (settings.isSet(ConfigKeys.BOOTSTRAP_SERVERS)) {
+            bootstrap = settings.get(ConfigKeys.BOOTSTRAP_SERVERS);
+            out.println("Using Kafka at " + bootstrap);
+        } else {
+            out.println("Starting an embedded Kafka broker (KRaft) ...");
+            kafka = EmbeddedKafka.start(work.resolve("kafka"));
+            bootstrap = kafka.bootstrapServers();
+        }
+        JobConfig config = JobConfig.from(settings.with(Map.of(
+                ConfigKeys.BOOTSTRAP_SERVERS.name(), bootstrap,
+                ConfigKeys.CHECKPOINT_DIR.name(), work.resolve("checkpoints").toUri().toString(),
+                ConfigKeys.SAVEPOINT_DIR.name(), work.resolve("savepoints").toUri().toString(),
+                ConfigKeys.STATE_LOCAL_DIR.name(), work.resolve("rocksdb").toString())));
+        TopicAdmin.ensureTopics(config);
+
+        Configuration flink = FlinkSettings.toFlink(config);
+        flink.set(RestOptions.PORT, webUiPort);
+        flink.set(RestOptions.BIND_ADDRESS, "localhost");
+        InProcessMetrics.addTo(flink);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(flink);
+        SequencePipeline.kafkaToKafka(env, config, false);
+        out.println("Starting the job on a local Flink MiniCluster (RocksDB, checkpoints every "
+                + config.checkpointInterval().toMillis() + " ms) ...");
+        JobClient job = env.executeAsync(config.jobName());
+
+        ListeningGenerator generator = new ListeningGenerator(new ListeningGenerator.Params(
+                settings.get(ConfigKeys.DEMO_USERS), settings.get(ConfigKeys.DEMO_SONGS), settings.get(ConfigKeys.DEMO_SEED),
+                settings.get(ConfigKeys.DEMO_DUPLICATE_RATE), settings.get(ConfigKeys.DEMO_OUT_OF_ORDER_RATE),
+                settings.get(ConfigKeys.DEMO_MALFORMED_RATE)), System::currentTimeMillis);
+        int rate = settings.get(ConfigKeys.DEMO_RATE);
+        TrafficProducer producer = new TrafficProducer(bootstrap, config.topics().input(), generator, rate);
+        producer.start();
+
+        CountDownLatch stop = new CountDownLatch(1);
+        Signals.onTerminate(stop::countDown);
+        Duration duration = settings.get(ConfigKeys.DEMO_DURATION);
+        Instant started = Instant.now();
+        Instant deadline = duration == null ? Instant.MAX : started.plus(duration);
+        boolean ansi = System.console() != null;
+        String webUi = "http://localhost:" + webUiPort;
+        long lastApplied = 0;
+        long lastTick = System.nanoTime();
+        try (LiveView view = new LiveView(bootstrap, config.topics().output(), settings.get(ConfigKeys.DEMO_SHOW_USERS), out, ansi)) {
+            long nextDraw = 0;
+            while (stop.getCount() > 0 && Instant.now().isBefore(deadline) && !job.getJobExecutionResult().isDone()) {
+                view.poll();
+                long now = System.nanoTime();
+                if (now < nextDraw) {
+                    continue;
+                }
+                nextDraw = now + TimeUnit.SECONDS.toNanos(ansi ? 1 : 10);
+                JobCounters counters = InProcessMetrics.counters(job.getJobID());
+                double seconds = (now - lastTick) / 1e9;
+                long appliedPerSecond = Math.round((counters.applied() - lastApplied) / Math.max(seconds, 1e-3));
+                lastApplied = counters.applied();
+                lastTick = now;
+                Duration elapsed = Duration.between(started, Instant.now());
+                view.draw(List.of(
+                        String.format("listening-sequence-builder demo   running %dm%02ds   (Ctrl-C stops)",
+                                elapsed.toMinutes(), elapsed.toSecondsPart()),
+                        "Flink web UI " + webUi + "   Kafka " + bootstrap + "   log " + logFile,
+                        String.format("generator  sent %,d (target %,d/s)  duplicates %,d  malformed %,d   %d users",
+                                producer.sent(), rate, producer.duplicates(), producer.malformed(),
+                                settings.get(ConfigKeys.DEMO_USERS))),
+                        counters,
+                        String.format("applied %,d/s  %s", appliedPerSecond, latency(job)));
+            }
+            if (job.getJobExecutionResult().isDone()) {
+                job.getJobExecutionResult().get();
+            }
+        } finally {
+            out.println("\nStopping ...");
+            producer.close();
+            JobCounters finalCounters = InProcessMetrics.counters(job.getJobID());
+            if (!job.getJobExecutionResult().isDone()) {
+                job.cancel().get(1, TimeUnit.MINUTES);
+            }
+            if (kafka != null) {
+                kafka.close();
+            }
+            out.println("Generated " + producer.sent() + " records; job: " + finalCounters);
+        }
+        return 0;
+    }
+
+    private static String latency(JobClient job) {
+        List<HistogramStatistics> stats = InProcessMetrics.histograms(job.getJobID(), JobMetrics.EMIT_LATENCY_MS);
+        if (stats.isEmpty()) {
+            return "";
+        }
+        double p50 = stats.stream().mapToDouble(s -> s.getQuantile(0.5)).max().orElse(0);
+        double p99 = stats.stream().mapToDouble(s -> s.getQuantile(0.99)).max().orElse(0);
+        return String.format("event-to-emit latency p50 %.0f ms  p99 %.0f ms", p50, p99);
+    }
+
+    private static void requireFreePort(int port) {
+        try (ServerSocket socket = new ServerSocket(port)) {
+            socket.setReuseAddress(true);
+        } catch (IOException e) {
+            throw new ConfigException("demo.web-ui-port is \"" + port
+                    + "\"; that port is in use (another demo or Flink?). Pass --demo.web-ui-port with a free port");
+        }
+    }
+
+    private static void emptyFolder(Path folder) throws IOException {
+        if (Files.exists(folder)) {
+            try (Stream<Path> paths = Files.walk(folder)) {
+                for (Path p : (Iterable<Path>) paths.sorted(Comparator.reverseOrder())::iterator) {
+                    Files.delete(p);
+                }
+            }
+        }
+        Files.createDirectories(folder);
+    }
+}

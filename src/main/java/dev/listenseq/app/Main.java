@@ -1,0 +1,70 @@
+package dev.listenseq.app;
+
+import dev.listenseq.config.ConfigException;
+import dev.listenseq.config.ConfigKey;
+import dev.listenseq.config.ConfigKeys;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The command-line entry point: {@code demo}, {@code stream} or {@code help}. Thin on purpose:
+ * parse settings, hand over to the command. Nothing here logs, so the demo can route logging to a
+ * file before the first logger is created.
+ */
+public final class Main {
+
+    private Main() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String command = args.length == 0 ? "help" : args[0];
+        List<String> rest = Arrays.asList(args).subList(Math.min(1, args.length), args.length);
+        try {
+            switch (command) {
+                case "demo":
+                    System.exit(DemoCommand.run(rest));
+                    break;
+                case "stream":
+                    System.exit(StreamCommand.run(rest));
+                    break;
+                case "help":
+                case "--help":
+                case "-h":
+                    printHelp();
+                    break;
+                default:
+                    System.err.println("unknown command \"" + command + "\"\n");
+                    printHelp();
+                    System.exit(2);
+            }
+        } catch (ConfigException e) {
+            System.err.println("error: " + e.getMessage());
+            System.exit(2);
+        }
+    }
+
+    private static void printHelp() {
+        System.out.println(String.join("\n",
+                "listening-sequence-builder: repeat-aware, duration-weighted listening sequences on Apache Flink",
+                "",
+                "usage: listenseq <command> [--job FILE] [--key value ...]",
+                "",
+                "commands:",
+                "  demo     everything in one process: embedded Kafka, traffic generator, the job with its web UI,",
+                "           and a live view of sequences. Flags: --users N --events-per-second N --duration 5m",
+                "           --bootstrap-servers HOST:PORT (use an external Kafka instead of the embedded one)",
+                "  stream   the always-on job against a Kafka cluster (job file jobs/streaming.properties);",
+                "           --bootstrap-servers HOST:PORT and any key below override the file. SIGTERM stops it",
+                "           with a savepoint; restart with --state.restore-from <savepoint path>.",
+                "  help     this text",
+                "",
+                "keys (default):"));
+        for (ConfigKey<?> key : ConfigKeys.ALL) {
+            String def = key.defaultValue().isEmpty() ? "unset" : key.defaultValue();
+            System.out.printf("  %s (%s)%n      %s%n", key.name(), def, key.description());
+        }
+        System.out.println("  " + ConfigKeys.KAFKA_CLIENT_PREFIX + "*      passed to every Kafka client, e.g. kafka.client.security.protocol");
+        System.out.println("  " + ConfigKeys.FLINK_PREFIX + "*              passed to Flink's configuration, e.g. flink.rest.port");
+    }
+}

@@ -1,0 +1,84 @@
+package dev.listenseq.app;
+
+import dev.listenseq.config.JobConfig;
+import dev.listenseq.config.Settings;
+import dev.listenseq.flink.InProcessMetrics;
+import dev.listenseq.flink.JobCounters;
+import dev.listenseq.kafka.TopicAdmin;
+import dev.listenseq.pipeline.FlinkSettings;
+import dev.listenseq.pipeline.SequencePipeline;
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code stream}: the always-on job against an existing Kafka cluster. Runs on a local Flink
+ * MiniCluster when started with {@code java -jar}, or on the cluster it is submitted to. Locally,
+ * SIGTERM or Ctrl-C stops the job with a savepoint, so a restart from it loses and repeats nothing.
+ */
+final class StreamCommand {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StreamCommand.class);
+    private static final long PROGRESS_EVERY_SECONDS = 30;
+
+    private StreamCommand() {
+    }
+
+    static int run(List<String> args) throws Exception {
+        JobConfig config = JobConfig.from(Settings.load("streaming", args));
+        if (config.topics().create()) {
+            TopicAdmin.ensureTopics(config);
+        }
+        Configuration flink = FlinkSettings.toFlink(config);
+        InProcessMetrics.addTo(flink);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
+        SequencePipeline.kafkaToKafka(env, config, false);
+        JobClient job = env.executeAsync(config.jobName());
+        LOG.info("Job {} ({}) started: {} -> {} on {}, {} delivery, state on {}{}", config.jobName(), job.getJobID(),
+                config.topics().input(), config.topics().output(), config.bootstrapServers(), config.delivery(),
+                config.stateBackend(), config.restoreFrom() == null ? "" : ", restored from " + config.restoreFrom());
+
+        CountDownLatch stopRequested = new CountDownLatch(1);
+        Signals.onTerminate(stopRequested::countDown);
+        CompletableFuture<JobExecutionResult> result = job.getJobExecutionResult();
+        boolean local = env instanceof LocalStreamEnvironment;
+        while (!result.isDone()) {
+            if (stopRequested.await(PROGRESS_EVERY_SECONDS, TimeUnit.SECONDS)) {
+                return stop(job, config);
+            }
+            if (local) {
+                JobCounters counters = InProcessMetrics.counters(job.getJobID());
+                LOG.info("Progress: {}", counters);
+            }
+        }
+        result.get();
+        LOG.info("Job {} finished", config.jobName());
+        return 0;
+    }
+
+    private static int stop(JobClient job, JobConfig config) throws Exception {
+        LOG.info("Stopping job {} with a savepoint in {} ...", config.jobName(), config.savepointDir());
+        try {
+            String savepoint = job.stopWithSavepoint(false, config.savepointDir(), SavepointFormatType.CANONICAL)
+                    .get(5, TimeUnit.MINUTES);
+            job.getJobExecutionResult().get(1, TimeUnit.MINUTES);
+            LOG.info("Stopped. Savepoint: {}. Resume with: --state.restore-from {}", savepoint, savepoint);
+            return 0;
+        } catch (Exception e) {
+            LOG.error("Stop with savepoint failed; cancelling. Resume from the latest retained checkpoint in {}",
+                    config.checkpointDir(), e);
+            job.cancel().get(1, TimeUnit.MINUTES);
+            return 1;
+        }
+    }
+}
