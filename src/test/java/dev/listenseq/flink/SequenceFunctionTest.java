@@ -1,0 +1,189 @@
+package dev.listenseq.flink;
+
+import dev.listenseq.avro.ListenEvent;
+import dev.listenseq.avro.ListenType;
+import dev.listenseq.avro.UserSequence;
+import dev.listenseq.avro.state.ItemState;
+import dev.listenseq.codec.SingleObjectCodec;
+import dev.listenseq.kafka.RawRecord;
+import dev.listenseq.sequence.SequencePolicy;
+import dev.listenseq.sequence.Weighting;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.runtime.state.KeyedStateBackend;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.StateBackend;
+import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
+import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The keyed function in Flink's operator harness: its state, timers and outputs, on both backends. */
+class SequenceFunctionTest {
+
+    private static final long T0 = Instant.parse("2026-11-01T10:00:00Z").toEpochMilli();
+    private static final long DAY = 86_400_000L;
+    private final SingleObjectCodec<ListenEvent> codec = SingleObjectCodec.of(ListenEvent.class);
+    private long offset;
+
+    static Stream<StateBackend> backends() {
+        return Stream.of(new EmbeddedRocksDBStateBackend(), new HashMapStateBackend());
+    }
+
+    private KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, UserSequence> harness(
+            StateBackend backend, long emitIntervalMs) throws Exception {
+        SequenceFunction function = new SequenceFunction(
+                new SequencePolicy(3, 90 * DAY, 5, 90 * DAY), Weighting.defaults(), emitIntervalMs);
+        KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, UserSequence> h =
+                new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(function), r -> r.userId, Types.STRING);
+        h.setStateBackend(backend);
+        return h;
+    }
+
+    private KeyedRecord play(String id, String user, String song, long time) {
+        ListenEvent e = new ListenEvent(id, user, song, null, ListenType.PLAY, Instant.ofEpochMilli(time), 90_000L, 180_000L, null);
+        return new KeyedRecord(user, new RawRecord("in", 0, offset++, time, user.getBytes(StandardCharsets.UTF_8), codec.encode(e)));
+    }
+
+    private static List<Long> versions(KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, UserSequence> h) {
+        return h.extractOutputValues().stream().map(UserSequence::getVersion).collect(Collectors.toList());
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void emitsTheFirstChangeAtOnceAndTheRestOfABurstByOneTimer(StateBackend backend) throws Exception {
+        try (var h = harness(backend, 1000)) {
+            h.open();
+            h.setProcessingTime(10_000);
+            h.processElement(new StreamRecord<>(play("e1", "u", "s1", T0)));
+            assertEquals(List.of(1L), versions(h), "leading edge: emitted at once");
+            assertEquals(0, h.numProcessingTimeTimers());
+
+            h.setProcessingTime(10_100);
+            h.processElement(new StreamRecord<>(play("e2", "u", "s2", T0 + 1)));
+            h.setProcessingTime(10_200);
+            h.processElement(new StreamRecord<>(play("e3", "u", "s3", T0 + 2)));
+            assertEquals(List.of(1L), versions(h), "inside the interval nothing is emitted yet");
+            assertEquals(1, h.numProcessingTimeTimers(), "one timer for the whole burst");
+
+            h.setProcessingTime(11_000);
+            assertEquals(List.of(1L, 3L), versions(h), "trailing edge: the burst in one snapshot");
+            assertEquals(3, h.extractOutputValues().get(1).getItems().size());
+
+            h.setProcessingTime(13_000);
+            h.processElement(new StreamRecord<>(play("e4", "u", "s1", T0 + 3)));
+            assertEquals(List.of(1L, 3L, 4L), versions(h), "after a quiet interval: at once again");
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void keepsOneStateEntryPerSongAndAppliesAnEventIdOnce(StateBackend backend) throws Exception {
+        try (var h = harness(backend, 0)) {
+            h.open();
+            h.processElement(new StreamRecord<>(play("e1", "u", "s1", T0)));
+            h.processElement(new StreamRecord<>(play("e2", "u", "s1", T0 + 10)));
+            assertEquals(1, entries(h, "items", new AvroTypeInfo<>(ItemState.class)), "a replay updates its song's entry");
+            assertEquals(2, entries(h, "seen", Types.LONG));
+            h.processElement(new StreamRecord<>(play("e3", "u", "s2", T0 + 20)));
+            assertEquals(2, entries(h, "items", new AvroTypeInfo<>(ItemState.class)), "a new song adds one entry");
+            h.processElement(new StreamRecord<>(play("e2", "u", "s1", T0 + 10)));
+            assertEquals(List.of(1L, 2L, 3L), versions(h), "the repeated event id is not applied");
+            assertEquals(3, entries(h, "seen", Types.LONG));
+            UserSequence last = h.extractOutputValues().get(2);
+            assertEquals(2, last.getItems().get(1).getPlays(), "s1 was played twice");
+        }
+    }
+
+    /** Entries of one of the function's MapStates for user "u", read through the operator's state backend. */
+    private static <V> int entries(KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, UserSequence> h,
+                                   String name, TypeInformation<V> valueType) throws Exception {
+        KeyedStateBackend<String> state = h.getOperator().getKeyedStateBackend();
+        state.setCurrentKey("u");
+        MapState<String, V> map = state.getPartitionedState(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE,
+                new MapStateDescriptor<>(name, Types.STRING, valueType));
+        int n = 0;
+        for (String ignored : map.keys()) {
+            n++;
+        }
+        return n;
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void sendsEventsBehindTheHorizonToTheLateOutputWithTheirOriginalBytes(StateBackend backend) throws Exception {
+        try (var h = harness(backend, 0)) {
+            h.open();
+            h.processElement(new StreamRecord<>(play("e1", "u", "s1", T0)));
+            KeyedRecord old = play("e0", "u", "s0", T0 - 91 * DAY);
+            h.processElement(new StreamRecord<>(old));
+            assertEquals(List.of(1L), versions(h));
+            List<RawRecord> late = h.getSideOutput(SequenceFunction.LATE).stream()
+                    .map(StreamRecord::getValue).collect(Collectors.toList());
+            assertEquals(1, late.size());
+            assertArrayEquals(old.record.value, late.get(0).value);
+            assertEquals(old.record.offset, late.get(0).offset);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void stateAndPendingTimersSurviveASnapshotAndRestore(StateBackend backend) throws Exception {
+        OperatorSubtaskState snapshot;
+        try (var h = harness(backend, 1000)) {
+            h.open();
+            h.setProcessingTime(0);
+            h.processElement(new StreamRecord<>(play("e1", "u", "s1", T0)));
+            h.setProcessingTime(100);
+            h.processElement(new StreamRecord<>(play("e2", "u", "s2", T0 + 1)));
+            assertEquals(1, h.numProcessingTimeTimers());
+            snapshot = h.snapshot(1L, 100L);
+        }
+        try (var h = harness(backend, 1000)) {
+            h.initializeState(snapshot);
+            h.open();
+            h.setProcessingTime(1000);
+            assertEquals(List.of(2L), versions(h), "the restored timer emits the pending change");
+            h.setProcessingTime(5000);
+            h.processElement(new StreamRecord<>(play("e2", "u", "s2", T0 + 1)));
+            h.processElement(new StreamRecord<>(play("e3", "u", "s1", T0 + 2)));
+            List<UserSequence> out = h.extractOutputValues();
+            UserSequence last = out.get(out.size() - 1);
+            assertEquals(3L, last.getVersion(), "versions continue; the restored dedup state caught e2");
+            assertEquals(2, last.getItems().get(0).getPlays());
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void evictsTheOldestSongBeyondMaxItems(StateBackend backend) throws Exception {
+        try (var h = harness(backend, 0)) {
+            h.open();
+            for (int i = 0; i < 5; i++) {
+                h.processElement(new StreamRecord<>(play("e" + i, "u", "s" + i, T0 + i)));
+            }
+            UserSequence last = h.extractOutputValues().get(4);
+            assertEquals(List.of("s4", "s3", "s2"),
+                    last.getItems().stream().map(i -> i.getSongId()).collect(Collectors.toList()));
+            assertTrue(last.getRecent().size() == 5, "the raw tail still has every event");
+        }
+    }
+}
