@@ -139,7 +139,9 @@ final class DemoCommand {
             if (kafka != null) {
                 kafka.close();
             }
-            out.println("Generated " + producer.sent() + " records; job: " + finalCounters);
+            double seconds = Math.max(1, Duration.between(started, Instant.now()).toMillis() / 1000.0);
+            out.printf("Ran %.0f s: generated %,d records (%,.0f/s); job %s (%,.0f applied/s)%n", seconds,
+                    producer.sent(), producer.sent() / seconds, finalCounters, finalCounters.applied() / seconds);
         }
         return 0;
     }
