@@ -1,9 +1,9 @@
 package dev.listenseq.app;
 
-import dev.listenseq.config.ConfigException;
 import dev.listenseq.config.ConfigKeys;
 import dev.listenseq.config.JobConfig;
 import dev.listenseq.config.Settings;
+import dev.listenseq.config.StartupException;
 import dev.listenseq.embedded.EmbeddedKafka;
 import dev.listenseq.embedded.ListeningGenerator;
 import dev.listenseq.embedded.TrafficProducer;
@@ -140,8 +140,13 @@ final class DemoCommand {
                 kafka.close();
             }
             double seconds = Math.max(1, Duration.between(started, Instant.now()).toMillis() / 1000.0);
-            out.printf("Ran %.0f s: generated %,d records (%,.0f/s); job %s (%,.0f applied/s)%n", seconds,
-                    producer.sent(), producer.sent() / seconds, finalCounters, finalCounters.applied() / seconds);
+            out.printf("Ran %.0f s. Generated %,d records (%,.0f/s).%n", seconds, producer.sent(), producer.sent() / seconds);
+            out.printf("Job: in %,d, applied %,d (%,.0f/s), duplicates %,d, late %,d, dead-lettered %,d, snapshots %,d.%n",
+                    finalCounters.recordsIn(), finalCounters.applied(), finalCounters.applied() / seconds,
+                    finalCounters.duplicates(), finalCounters.late(), finalCounters.deadLettered(), finalCounters.snapshots());
+            if (finalCounters.deadLettered() > 0) {
+                out.println("Dead letters by reason: " + LiveView.byReason(finalCounters) + ".");
+            }
         }
         return 0;
     }
@@ -160,8 +165,8 @@ final class DemoCommand {
         try (ServerSocket socket = new ServerSocket(port)) {
             socket.setReuseAddress(true);
         } catch (IOException e) {
-            throw new ConfigException("demo.web-ui-port is \"" + port
-                    + "\"; that port is in use (another demo or Flink?). Pass --demo.web-ui-port with a free port");
+            throw new StartupException("demo.web-ui-port is \"" + port
+                    + "\"; that port is in use (another demo or Flink?). Pass --demo.web-ui-port with a free port", e);
         }
     }
 

@@ -78,9 +78,12 @@ final class LiveView implements AutoCloseable {
             b.append("\033[H\033[2J");
         }
         header.forEach(line -> b.append(line).append('\n'));
-        b.append(String.format("job        in %,d  applied %,d  duplicates %,d  late %,d  dead-lettered %,d %s%n",
+        b.append(String.format("job        in %,d  applied %,d  duplicates %,d  late %,d  dead-lettered %,d%n",
                 counters.recordsIn(), counters.applied(), counters.duplicates(), counters.late(),
-                counters.deadLettered(), counters.deadLetteredByReason().isEmpty() ? "" : counters.deadLetteredByReason()));
+                counters.deadLettered()));
+        if (!counters.deadLetteredByReason().isEmpty()) {
+            b.append("           dead letters by reason: ").append(byReason(counters)).append('\n');
+        }
         b.append(String.format("           snapshots %,d  %s%n", counters.snapshots(), rates));
         long pending = counters.unaccounted();
         b.append(String.format("           in = applied + duplicates + late + dead-lettered %s%n",
@@ -120,6 +123,12 @@ final class LiveView implements AutoCloseable {
                 .map(i -> i.getSongId() + " " + String.format("%.2f", i.getWeight()))
                 .collect(Collectors.joining(", "));
         b.append("   strongest: ").append(top).append("\n\n");
+    }
+
+    static String byReason(JobCounters counters) {
+        return counters.deadLetteredByReason().entrySet().stream()
+                .map(e -> e.getKey() + " " + e.getValue())
+                .collect(Collectors.joining(", "));
     }
 
     private static String minutes(long ms) {

@@ -3,6 +3,7 @@ package dev.listenseq.app;
 import dev.listenseq.config.ConfigException;
 import dev.listenseq.config.ConfigKey;
 import dev.listenseq.config.ConfigKeys;
+import dev.listenseq.config.StartupException;
 
 import java.util.Arrays;
 import java.util.List;
@@ -41,6 +42,9 @@ public final class Main {
         } catch (ConfigException e) {
             System.err.println("error: " + e.getMessage());
             System.exit(2);
+        } catch (StartupException e) {
+            System.err.println("error: " + e.getMessage());
+            System.exit(1);
         }
     }
 

@@ -1,7 +1,9 @@
 package dev.listenseq.kafka;
 
 import dev.listenseq.config.JobConfig;
+import dev.listenseq.config.StartupException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -15,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -27,7 +30,9 @@ import java.util.concurrent.TimeoutException;
 public final class TopicAdmin {
 
     private static final Logger LOG = LoggerFactory.getLogger(TopicAdmin.class);
-    private static final long TIMEOUT_SECONDS = 60;
+    private static final long TIMEOUT_SECONDS = 30;
+    /** Our own wait is a little longer than the client's, so the client's more precise error arrives first. */
+    private static final long WAIT_SECONDS = TIMEOUT_SECONDS + 5;
 
     private TopicAdmin() {
     }
@@ -43,8 +48,11 @@ public final class TopicAdmin {
                         .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)),
                 new NewTopic(topics.dlq(), partitions, replication),
                 new NewTopic(topics.late(), partitions, replication));
-        try (Admin admin = Admin.create(KafkaConnectors.clientProperties(config))) {
-            Set<String> existing = admin.listTopics().names().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        Properties props = KafkaConnectors.clientProperties(config);
+        props.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, String.valueOf(TIMEOUT_SECONDS * 1000));
+        LOG.info("Checking topics on {} ...", config.bootstrapServers());
+        try (Admin admin = Admin.create(props)) {
+            Set<String> existing = admin.listTopics().names().get(WAIT_SECONDS, TimeUnit.SECONDS);
             List<NewTopic> missing = new ArrayList<>();
             for (NewTopic topic : wanted) {
                 if (!existing.contains(topic.name())) {
@@ -53,7 +61,7 @@ public final class TopicAdmin {
             }
             for (NewTopic topic : missing) {
                 try {
-                    admin.createTopics(List.of(topic)).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                    admin.createTopics(List.of(topic)).all().get(WAIT_SECONDS, TimeUnit.SECONDS);
                     LOG.info("Created topic {} ({} partitions{})", topic.name(), topics.partitions(),
                             topic.configs() == null ? "" : ", " + topic.configs());
                 } catch (ExecutionException e) {
@@ -64,9 +72,11 @@ public final class TopicAdmin {
             }
             warnIfNotCompacted(admin, topics.output());
         } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("cannot create topics on " + config.bootstrapServers()
-                    + " (kafka.bootstrap-servers): " + e.getMessage()
-                    + ". Create them yourself and set topics.create=false, or fix the servers.", e);
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            throw new StartupException("cannot check or create topics on " + config.bootstrapServers()
+                    + " (kafka.bootstrap-servers) within " + TIMEOUT_SECONDS + "s ("
+                    + (cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName()) + ")"
+                    + ". Check that Kafka runs there, or create the topics yourself and set topics.create=false.", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topics", e);
@@ -76,7 +86,7 @@ public final class TopicAdmin {
     private static void warnIfNotCompacted(Admin admin, String topic)
             throws InterruptedException, ExecutionException, TimeoutException {
         ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-        Config config = admin.describeConfigs(List.of(resource)).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS).get(resource);
+        Config config = admin.describeConfigs(List.of(resource)).all().get(WAIT_SECONDS, TimeUnit.SECONDS).get(resource);
         ConfigEntry policy = config == null ? null : config.get(TopicConfig.CLEANUP_POLICY_CONFIG);
         if (policy != null && !policy.value().contains(TopicConfig.CLEANUP_POLICY_COMPACT)) {
             LOG.warn("Output topic {} has cleanup.policy={}; set it to compact so it keeps every user's latest snapshot",
