@@ -135,7 +135,7 @@ public final class ConfigKeys {
     public static final ConfigKey<Double> DEMO_OUT_OF_ORDER_RATE = ConfigKey.decimal("demo.out-of-order-rate", 0.02, 0, 1,
             "Demo: share of events delayed (event_time minutes to hours in the past).");
     public static final ConfigKey<Double> DEMO_MALFORMED_RATE = ConfigKey.decimal("demo.malformed-rate", 0.005, 0, 1,
-            "Demo: share of malformed records (garbage bytes, unknown type, bad ids, negative durations, future timestamps).");
+            "Demo: share of malformed records (garbage bytes, unknown type, bad ids, bad durations, bad timestamps).");
     public static final ConfigKey<Integer> DEMO_SHOW_USERS = ConfigKey.integer("demo.show-users", 3, 0, 20,
             "Demo: users shown in the live view.");
     public static final ConfigKey<Integer> DEMO_WEB_UI_PORT = ConfigKey.integer("demo.web-ui-port", 8081, 1, 65_535,

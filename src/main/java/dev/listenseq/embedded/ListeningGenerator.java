@@ -51,7 +51,7 @@ public final class ListeningGenerator {
     private static final DeadLetterReason[] MALFORMATIONS = {
         DeadLetterReason.UNDECODABLE, DeadLetterReason.UNKNOWN_SCHEMA, DeadLetterReason.UNKNOWN_TYPE,
         DeadLetterReason.INVALID_ID, DeadLetterReason.INVALID_DURATION, DeadLetterReason.MISSING_PLAYED_MS,
-        DeadLetterReason.FUTURE_TIMESTAMP, DeadLetterReason.EMPTY_VALUE};
+        DeadLetterReason.INVALID_TIMESTAMP, DeadLetterReason.FUTURE_TIMESTAMP, DeadLetterReason.EMPTY_VALUE};
 
     private final Params params;
     private final LongSupplier clock;
@@ -239,6 +239,10 @@ public final class ListeningGenerator {
                 break;
             case MISSING_PLAYED_MS:
                 event.setPlayedMs(null);
+                value = codec.encode(event);
+                break;
+            case INVALID_TIMESTAMP:
+                event.setEventTime(Instant.ofEpochMilli(-1L - random.nextInt(1_000_000)));
                 value = codec.encode(event);
                 break;
             case FUTURE_TIMESTAMP:

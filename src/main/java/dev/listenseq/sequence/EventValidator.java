@@ -10,6 +10,9 @@ import java.time.Instant;
 /** Checks a decoded event against the data contract of DESIGN.md before it may touch state. */
 public final class EventValidator {
 
+    /** Longest plausible play or song: a day. Beyond it, sums of listened time could overflow. */
+    static final long MAX_DURATION_MS = 86_400_000L;
+
     private final ValidationRules rules;
 
     public EventValidator(ValidationRules rules) {
@@ -40,15 +43,21 @@ public final class EventValidator {
         if (played == null && (type == ListenType.PLAY || type == ListenType.SKIP)) {
             return new Rejection(DeadLetterReason.MISSING_PLAYED_MS, "played_ms is missing; it is required for " + type);
         }
-        if (played != null && played < 0) {
-            return new Rejection(DeadLetterReason.INVALID_DURATION, "played_ms is " + played + "; it must be 0 or more");
+        if (played != null && (played < 0 || played > MAX_DURATION_MS)) {
+            return new Rejection(DeadLetterReason.INVALID_DURATION,
+                    "played_ms is " + played + "; it must be from 0 to " + MAX_DURATION_MS + " (a day)");
         }
         Long duration = event.getDurationMs();
-        if (duration != null && duration <= 0) {
-            return new Rejection(DeadLetterReason.INVALID_DURATION,
-                    "duration_ms is " + duration + "; a song's length must be positive (or absent)");
+        if (duration != null && (duration <= 0 || duration > MAX_DURATION_MS)) {
+            return new Rejection(DeadLetterReason.INVALID_DURATION, "duration_ms is " + duration
+                    + "; a song's length must be from 1 to " + MAX_DURATION_MS + " (a day), or absent");
         }
         long eventTime = event.getEventTime().toEpochMilli();
+        if (eventTime < 0) {
+            // Before 1970: a broken clock. Far enough back, as_of arithmetic would overflow.
+            return new Rejection(DeadLetterReason.INVALID_TIMESTAMP,
+                    "event_time " + event.getEventTime() + " is before 1970-01-01; the device clock is wrong");
+        }
         if (eventTime > nowMs + rules.maxClockSkewMs()) {
             return new Rejection(DeadLetterReason.FUTURE_TIMESTAMP, "event_time " + Instant.ofEpochMilli(eventTime)
                     + " is " + Duration.ofMillis(eventTime - nowMs).toString().substring(2).toLowerCase()

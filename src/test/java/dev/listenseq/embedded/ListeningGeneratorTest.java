@@ -66,7 +66,7 @@ class ListeningGeneratorTest {
         }
         assertBetween(0.04, 0.06, kinds.get(ListeningGenerator.Kind.DUPLICATE) / (double) n, "duplicate share");
         assertBetween(0.04, 0.06, kinds.get(ListeningGenerator.Kind.MALFORMED) / (double) n, "malformed share");
-        assertEquals(8, reasons.size(), "every kind of malformation appears: " + reasons);
+        assertEquals(9, reasons.size(), "every kind of malformation appears: " + reasons);
     }
 
     @Test

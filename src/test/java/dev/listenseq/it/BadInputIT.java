@@ -107,6 +107,9 @@ class BadInputIT {
         bad.add(bad("negative played_ms", DeadLetterReason.INVALID_DURATION, e -> e.setPlayedMs(-30_000L)));
         bad.add(bad("negative duration_ms", DeadLetterReason.INVALID_DURATION, e -> e.setDurationMs(-1L)));
         bad.add(bad("play without played_ms", DeadLetterReason.MISSING_PLAYED_MS, e -> e.setPlayedMs(null)));
+        bad.add(bad("before 1970", DeadLetterReason.INVALID_TIMESTAMP,
+                e -> e.setEventTime(Instant.ofEpochMilli(Long.MIN_VALUE / 2))));
+        bad.add(bad("played for a year", DeadLetterReason.INVALID_DURATION, e -> e.setPlayedMs(365L * 86_400_000)));
         bad.add(bad("a year ahead", DeadLetterReason.FUTURE_TIMESTAMP,
                 e -> e.setEventTime(Instant.ofEpochMilli(NOW + 365L * 86_400_000))));
 

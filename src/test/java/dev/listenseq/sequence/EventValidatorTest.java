@@ -66,10 +66,20 @@ class EventValidatorTest {
         assertEquals(DeadLetterReason.MISSING_PLAYED_MS, reject(e -> e.setPlayedMs(null)).reason());
         Rejection negative = reject(e -> e.setPlayedMs(-5L));
         assertEquals(DeadLetterReason.INVALID_DURATION, negative.reason());
-        assertEquals("played_ms is -5; it must be 0 or more", negative.detail());
+        assertEquals("played_ms is -5; it must be from 0 to 86400000 (a day)", negative.detail());
         assertEquals(DeadLetterReason.INVALID_DURATION, reject(e -> e.setDurationMs(0L)).reason());
         assertEquals(DeadLetterReason.INVALID_DURATION, reject(e -> e.setDurationMs(-1L)).reason());
         assertNull(reject(e -> e.setPlayedMs(0L)));
+        assertEquals(DeadLetterReason.INVALID_DURATION, reject(e -> e.setPlayedMs(Long.MAX_VALUE)).reason());
+        assertEquals(DeadLetterReason.INVALID_DURATION, reject(e -> e.setDurationMs(86_400_001L)).reason());
+        assertNull(reject(e -> e.setDurationMs(86_400_000L)));
+    }
+
+    @Test
+    void timestampsBefore1970AreRejected() {
+        Rejection r = reject(e -> e.setEventTime(Instant.ofEpochMilli(Long.MIN_VALUE / 2)));
+        assertEquals(DeadLetterReason.INVALID_TIMESTAMP, r.reason());
+        assertNull(reject(e -> e.setEventTime(Instant.EPOCH)));
     }
 
     @Test
