@@ -2,7 +2,6 @@ package dev.listenseq.codec;
 
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
-import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DecoderFactory;
@@ -24,9 +23,9 @@ import java.util.Map;
  *
  * <p>Encodes with the record's current schema; decodes any writer version the catalogue holds,
  * resolving it to the current schema (new fields take their defaults, unknown enum symbols their
- * default). Before decoding, the body is walked once with {@link GenericDatumReader#skip}, which
- * allocates nothing: a corrupt length prefix then fails as {@link DecodeException.Kind#UNDECODABLE}
- * instead of asking Avro for a multi-gigabyte buffer.
+ * default). Before decoding, the body is walked once by {@link #walk}, which allocates nothing and
+ * visits every array and map item: a corrupt length prefix or item count then fails as
+ * {@link DecodeException.Kind#UNDECODABLE} instead of asking Avro for a multi-gigabyte buffer.
  *
  * <p>Not thread-safe: it reuses buffers. Use one instance per thread (per operator instance).
  */
@@ -103,7 +102,7 @@ public final class SingleObjectCodec<T extends SpecificRecord> {
         int bodyLength = message.length - HEADER_LENGTH;
         try {
             decoder = DecoderFactory.get().binaryDecoder(message, HEADER_LENGTH, bodyLength, decoder);
-            GenericDatumReader.skip(writerSchema, decoder);
+            walk(writerSchema, decoder, bodyLength);
             if (!decoder.isEnd()) {
                 throw undecodable("bytes remain after the record: the message is corrupt");
             }
@@ -112,6 +111,85 @@ public final class SingleObjectCodec<T extends SpecificRecord> {
         } catch (IOException | RuntimeException e) {
             throw undecodable("body does not match writer schema " + String.format("%016X", fingerprint)
                     + " of " + readerSchema.getFullName() + ": " + e);
+        }
+    }
+
+    /**
+     * Reads past one value of the schema without allocating. Unlike {@code GenericDatumReader.skip},
+     * a negatively counted array or map block (count, byte size, items) is not skipped by its byte
+     * size: its items are walked one by one, so a corrupt count cannot reach the real read, which
+     * allocates a collection of that size up front. A block claiming more items than the body has
+     * bytes is rejected (every item of the wire schemas takes at least one byte).
+     */
+    private static void walk(Schema schema, BinaryDecoder in, int bodyLength) throws IOException {
+        switch (schema.getType()) {
+            case RECORD:
+                for (Schema.Field field : schema.getFields()) {
+                    walk(field.schema(), in, bodyLength);
+                }
+                break;
+            case ARRAY:
+                for (long n = in.readArrayStart(); n != 0; n = in.arrayNext()) {
+                    checkCount(n, bodyLength);
+                    for (long i = 0; i < n; i++) {
+                        walk(schema.getElementType(), in, bodyLength);
+                    }
+                }
+                break;
+            case MAP:
+                for (long n = in.readMapStart(); n != 0; n = in.mapNext()) {
+                    checkCount(n, bodyLength);
+                    for (long i = 0; i < n; i++) {
+                        in.skipString();
+                        walk(schema.getValueType(), in, bodyLength);
+                    }
+                }
+                break;
+            case UNION:
+                int branch = in.readIndex();
+                if (branch < 0 || branch >= schema.getTypes().size()) {
+                    throw new IOException("union branch " + branch + " out of range");
+                }
+                walk(schema.getTypes().get(branch), in, bodyLength);
+                break;
+            case ENUM:
+                in.readEnum();
+                break;
+            case FIXED:
+                in.skipFixed(schema.getFixedSize());
+                break;
+            case STRING:
+                in.skipString();
+                break;
+            case BYTES:
+                in.skipBytes();
+                break;
+            case INT:
+                in.readInt();
+                break;
+            case LONG:
+                in.readLong();
+                break;
+            case FLOAT:
+                in.readFloat();
+                break;
+            case DOUBLE:
+                in.readDouble();
+                break;
+            case BOOLEAN:
+                in.readBoolean();
+                break;
+            case NULL:
+                in.readNull();
+                break;
+            default:
+                throw new IOException("unsupported schema type " + schema.getType());
+        }
+    }
+
+    private static void checkCount(long count, int bodyLength) throws IOException {
+        if (count < 0 || count > bodyLength) {
+            throw new IOException("a block claims " + count + " items in a body of " + bodyLength + " bytes");
         }
     }
 
