@@ -18,13 +18,17 @@ public final class Durations {
         String value = text.trim();
         Matcher m = SHORTHAND.matcher(value.toLowerCase(Locale.ROOT));
         if (m.matches()) {
-            long n = Long.parseLong(m.group(1));
-            switch (m.group(2)) {
-                case "ms": return Duration.ofMillis(n);
-                case "s": return Duration.ofSeconds(n);
-                case "m": return Duration.ofMinutes(n);
-                case "h": return Duration.ofHours(n);
-                default: return Duration.ofDays(n);
+            try {
+                long n = Long.parseLong(m.group(1));
+                switch (m.group(2)) {
+                    case "ms": return Duration.ofMillis(n);
+                    case "s": return Duration.ofSeconds(n);
+                    case "m": return Duration.ofMinutes(n);
+                    case "h": return Duration.ofHours(n);
+                    default: return Duration.ofDays(n);
+                }
+            } catch (NumberFormatException | ArithmeticException e) {
+                throw new IllegalArgumentException("it is too large for a duration");
             }
         }
         try {
