@@ -56,6 +56,7 @@ public final class Settings {
      */
     public static Settings load(String defaultJob, List<String> args) {
         Map<String, String> overrides = new LinkedHashMap<>();
+        Map<String, String> flags = new LinkedHashMap<>();
         String jobFile = null;
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
@@ -76,7 +77,9 @@ public final class Settings {
             if (name.equals("job")) {
                 jobFile = value;
             } else {
-                overrides.put(ALIASES.getOrDefault(name, name), value);
+                String key = ALIASES.getOrDefault(name, name);
+                overrides.put(key, value);
+                flags.put(key, "--" + name);
             }
         }
 
@@ -86,7 +89,7 @@ public final class Settings {
         values.keySet().forEach(k -> origins.put(k, origin));
         overrides.forEach((k, v) -> {
             values.put(k, v);
-            origins.put(k, "--" + k);
+            origins.put(k, flags.get(k));
         });
         Settings settings = new Settings(values, origins);
         settings.validate();

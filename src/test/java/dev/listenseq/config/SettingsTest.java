@@ -134,6 +134,15 @@ class SettingsTest {
     }
 
     @Test
+    void anErrorInAnAliasedValueNamesTheFlagThatWasTyped() throws IOException {
+        Path file = jobFile();
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> Settings.load("demo", List.of("--job", file.toString(), "--users", "0")));
+        assertTrue(e.getMessage().startsWith("demo.users is \"0\";"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("(fix the --users argument)"), e.getMessage());
+    }
+
+    @Test
     void optionalKeysLeftUnsetAreEmptyOrNull() {
         Settings s = Settings.of(Map.of());
 
