@@ -23,6 +23,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Properties;
 
@@ -156,7 +157,7 @@ public final class KafkaConnectors {
                     provenance(letter.getSourceTopic(), letter.getSourcePartition(), letter.getSourceOffset()));
         }
 
-        private static byte[] toArray(java.nio.ByteBuffer buffer) {
+        private static byte[] toArray(ByteBuffer buffer) {
             byte[] bytes = new byte[buffer.remaining()];
             buffer.duplicate().get(bytes);
             return bytes;

@@ -7,7 +7,6 @@ import dev.listenseq.avro.ListenType;
 import dev.listenseq.avro.UserSequence;
 import dev.listenseq.codec.SingleObjectCodec;
 import dev.listenseq.config.JobConfig;
-import dev.listenseq.embedded.EmbeddedKafka;
 import dev.listenseq.flink.InProcessMetrics;
 import dev.listenseq.flink.JobCounters;
 import dev.listenseq.kafka.KafkaConnectors;
@@ -21,16 +20,12 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.header.Header;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,23 +43,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * partition and offset; good records around them are applied. Restarts are disabled, so a single
  * exception anywhere would fail the job and this test.
  */
-class BadInputIT {
+class BadInputIT extends BrokerTest {
 
     @RegisterExtension
     static final MiniClusterExtension CLUSTER = TestKafka.miniCluster();
 
-    private static EmbeddedKafka kafka;
     private final SingleObjectCodec<ListenEvent> codec = SingleObjectCodec.of(ListenEvent.class);
-
-    @BeforeAll
-    static void startKafka() throws Exception {
-        kafka = EmbeddedKafka.start(null);
-    }
-
-    @AfterAll
-    static void stopKafka() throws Exception {
-        kafka.close();
-    }
 
     private static final long NOW = System.currentTimeMillis();
 
@@ -145,8 +129,8 @@ class BadInputIT {
             assertEquals(b.reason(), letter.getReason(), b.what() + ": " + letter.getDetail());
             assertEquals(in, letter.getSourceTopic(), b.what());
             assertTrue(letter.getDetail().length() > 10, b.what() + " needs a readable detail");
-            assertArrayEquals(b.value(), letter.getValue() == null ? null : bytes(letter.getValue()), b.what());
-            assertArrayEquals(("key-" + i).getBytes(StandardCharsets.UTF_8), bytes(letter.getKey()), b.what());
+            assertArrayEquals(b.value(), letter.getValue() == null ? null : TestKafka.bytes(letter.getValue()), b.what());
+            assertArrayEquals(("key-" + i).getBytes(StandardCharsets.UTF_8), TestKafka.bytes(letter.getKey()), b.what());
         }
 
         SingleObjectCodec<UserSequence> sequences = SingleObjectCodec.of(UserSequence.class);
@@ -169,10 +153,5 @@ class BadInputIT {
         ListenEvent e = valid("bad-" + what, "mallory");
         change.accept(e);
         return new Bad(what, reason, codec.encode(e));
-    }
-
-    private static byte[] bytes(ByteBuffer buffer) {
-        return Arrays.copyOfRange(buffer.array(), buffer.arrayOffset() + buffer.position(),
-                buffer.arrayOffset() + buffer.limit());
     }
 }

@@ -3,19 +3,16 @@ package dev.listenseq.it;
 import dev.listenseq.avro.ListenEvent;
 import dev.listenseq.avro.SequenceItem;
 import dev.listenseq.avro.UserSequence;
-import dev.listenseq.avro.state.ItemState;
 import dev.listenseq.avro.state.UserState;
 import dev.listenseq.codec.SingleObjectCodec;
 import dev.listenseq.config.JobConfig;
-import dev.listenseq.embedded.EmbeddedKafka;
 import dev.listenseq.embedded.ListeningGenerator;
 import dev.listenseq.kafka.KafkaConnectors;
 import dev.listenseq.kafka.RawRecord;
 import dev.listenseq.kafka.TopicAdmin;
 import dev.listenseq.pipeline.FlinkSettings;
 import dev.listenseq.pipeline.SequencePipeline;
-import dev.listenseq.sequence.ItemStore;
-import dev.listenseq.sequence.SeenEvents;
+import dev.listenseq.sequence.MemoryStores;
 import dev.listenseq.sequence.SequenceUpdater;
 import dev.listenseq.sequence.SnapshotBuilder;
 import org.apache.flink.api.common.JobStatus;
@@ -28,8 +25,6 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -51,24 +46,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * checkpoint, restarts from it, and the committed output still holds every user's versions
  * 1, 2, ..., n exactly once, and final snapshots equal a failure-free replay of the same events.
  */
-class ExactlyOnceRecoveryIT {
+class ExactlyOnceRecoveryIT extends BrokerTest {
 
     @RegisterExtension
     static final MiniClusterExtension CLUSTER = TestKafka.miniCluster();
 
     private static final AtomicBoolean CHECKPOINTED = new AtomicBoolean();
     private static final AtomicBoolean FAILED = new AtomicBoolean();
-    private static EmbeddedKafka kafka;
-
-    @BeforeAll
-    static void startKafka() throws Exception {
-        kafka = EmbeddedKafka.start(null);
-    }
-
-    @AfterAll
-    static void stopKafka() throws Exception {
-        kafka.close();
-    }
 
     /** Throws once, 100 records after a checkpoint completed: uncommitted output is then in flight. */
     static final class FailOnceAfterCheckpoint extends RichMapFunction<RawRecord, RawRecord> implements CheckpointListener {
@@ -170,19 +154,8 @@ class ExactlyOnceRecoveryIT {
 
     /** The same events through the plain logic, without Flink and without failures. */
     private static UserSequence replay(JobConfig config, String userId, List<ListenEvent> events) {
-        Map<String, ItemState> itemMap = new HashMap<>();
-        Map<String, Long> seenMap = new HashMap<>();
-        ItemStore items = new ItemStore() {
-            public ItemState get(String songId) { return itemMap.get(songId); }
-            public void put(String songId, ItemState item) { itemMap.put(songId, item); }
-            public void remove(String songId) { itemMap.remove(songId); }
-            public Iterable<Map.Entry<String, ItemState>> entries() { return itemMap.entrySet(); }
-        };
-        SeenEvents seen = new SeenEvents() {
-            public boolean contains(String id) { return seenMap.containsKey(id); }
-            public void add(String id, long time) { seenMap.put(id, time); }
-            public void removeOlderThan(long time) { seenMap.values().removeIf(t -> t < time); }
-        };
+        MemoryStores.Items items = new MemoryStores.Items();
+        MemoryStores.Seen seen = new MemoryStores.Seen();
         SequenceUpdater updater = new SequenceUpdater(config.policy(), config.weighting());
         UserState user = SequenceUpdater.newUser();
         for (ListenEvent e : events) {

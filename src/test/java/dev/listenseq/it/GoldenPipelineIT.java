@@ -9,7 +9,6 @@ import dev.listenseq.avro.SequenceItem;
 import dev.listenseq.avro.UserSequence;
 import dev.listenseq.codec.SingleObjectCodec;
 import dev.listenseq.config.JobConfig;
-import dev.listenseq.embedded.EmbeddedKafka;
 import dev.listenseq.flink.InProcessMetrics;
 import dev.listenseq.flink.JobCounters;
 import dev.listenseq.kafka.TopicAdmin;
@@ -21,16 +20,12 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,7 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
  * The whole job against a real broker with known input: every snapshot it writes must be exactly
  * the one worked out by hand below from DESIGN.md's formulas, read back with read_committed.
  */
-class GoldenPipelineIT {
+class GoldenPipelineIT extends BrokerTest {
 
     @RegisterExtension
     static final MiniClusterExtension CLUSTER = TestKafka.miniCluster();
@@ -54,18 +49,7 @@ class GoldenPipelineIT {
     private static final double HALF_LIFE = 14 * 24 * 3600 * 1000.0;
     private static final double TWO_PLAYS = 1 + 0.5 * Math.log(2);
 
-    private static EmbeddedKafka kafka;
     private final SingleObjectCodec<ListenEvent> events = SingleObjectCodec.of(ListenEvent.class);
-
-    @BeforeAll
-    static void startKafka() throws Exception {
-        kafka = EmbeddedKafka.start(null);
-    }
-
-    @AfterAll
-    static void stopKafka() throws Exception {
-        kafka.close();
-    }
 
     /** 2^(-dt / half-life). */
     private static double d(long dtMs) {
@@ -248,12 +232,7 @@ class GoldenPipelineIT {
         assertEquals(topic, letter.getSourceTopic());
         assertEquals(sent.partition(), letter.getSourcePartition());
         assertEquals(sent.offset(), letter.getSourceOffset());
-        assertArrayEquals(original, bytes(letter.getValue()));
-        assertArrayEquals("bob".getBytes(StandardCharsets.UTF_8), bytes(letter.getKey()));
-    }
-
-    private static byte[] bytes(ByteBuffer buffer) {
-        return Arrays.copyOfRange(buffer.array(), buffer.arrayOffset() + buffer.position(),
-                buffer.arrayOffset() + buffer.limit());
+        assertArrayEquals(original, TestKafka.bytes(letter.getValue()));
+        assertArrayEquals("bob".getBytes(StandardCharsets.UTF_8), TestKafka.bytes(letter.getKey()));
     }
 }

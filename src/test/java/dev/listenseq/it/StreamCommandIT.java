@@ -2,13 +2,10 @@ package dev.listenseq.it;
 
 import dev.listenseq.avro.UserSequence;
 import dev.listenseq.codec.SingleObjectCodec;
-import dev.listenseq.embedded.EmbeddedKafka;
 import dev.listenseq.embedded.ListeningGenerator;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.BufferedReader;
@@ -34,20 +31,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * SIGTERM stops it with a savepoint and exit code 0, and a restart from that savepoint continues
  * every user's versions where they stopped.
  */
-class StreamCommandIT {
+class StreamCommandIT extends BrokerTest {
 
     private static final Pattern SAVEPOINT = Pattern.compile("Savepoint: (\\S+)\\.");
-    private static EmbeddedKafka kafka;
-
-    @BeforeAll
-    static void startKafka() throws Exception {
-        kafka = EmbeddedKafka.start(null);
-    }
-
-    @AfterAll
-    static void stopKafka() throws Exception {
-        kafka.close();
-    }
 
     /** A running stream command and everything it printed. */
     private static final class StreamProcess {

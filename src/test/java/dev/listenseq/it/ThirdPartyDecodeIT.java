@@ -4,7 +4,6 @@ import dev.listenseq.avro.DeadLetterReason;
 import dev.listenseq.avro.UserSequence;
 import dev.listenseq.codec.SingleObjectCodec;
 import dev.listenseq.config.JobConfig;
-import dev.listenseq.embedded.EmbeddedKafka;
 import dev.listenseq.embedded.ListeningGenerator;
 import dev.listenseq.kafka.TopicAdmin;
 import dev.listenseq.pipeline.FlinkSettings;
@@ -17,8 +16,6 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -42,22 +39,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A client that knows nothing of this project but the .avsc files in schemas/ decodes every
  * topic with a plain Avro library: Avro's own single-object decoder and generic records.
  */
-class ThirdPartyDecodeIT {
+class ThirdPartyDecodeIT extends BrokerTest {
 
     @RegisterExtension
     static final MiniClusterExtension CLUSTER = TestKafka.miniCluster();
 
-    private static EmbeddedKafka kafka;
-
-    @BeforeAll
-    static void startKafka() throws Exception {
-        kafka = EmbeddedKafka.start(null);
-    }
-
-    @AfterAll
-    static void stopKafka() throws Exception {
-        kafka.close();
-    }
 
     private static BinaryMessageDecoder<GenericRecord> plainDecoder(String file) throws Exception {
         Schema schema = new Schema.Parser().parse(new File("schemas", file));

@@ -6,12 +6,12 @@ import java.util.HashMap;
 import java.util.Map;
 
 /** Heap implementations of the state interfaces, for tests of the plain logic. */
-final class MemoryStores {
+public final class MemoryStores {
 
     private MemoryStores() {
     }
 
-    static final class Items implements ItemStore {
+    public static final class Items implements ItemStore {
         final Map<String, ItemState> map = new HashMap<>();
         int scans;
 
@@ -37,7 +37,7 @@ final class MemoryStores {
         }
     }
 
-    static final class Seen implements SeenEvents {
+    public static final class Seen implements SeenEvents {
         final Map<String, Long> map = new HashMap<>();
 
         @Override
