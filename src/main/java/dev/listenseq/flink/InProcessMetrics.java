@@ -85,7 +85,8 @@ public final class InProcessMetrics implements MetricReporter {
     @Override
     public void notifyOfRemovedMetric(Metric metric, String name, MetricGroup group) {
         Map<String, String> vars = group.getAllVariables();
-        Map<String, Series> job = BY_JOB.get(vars.get("<job_id>"));
+        String jobId = vars.get("<job_id>");
+        Map<String, Series> job = jobId == null ? null : BY_JOB.get(jobId);
         Series series = job == null ? null : job.get(seriesKey(label(name, vars), vars));
         if (series != null && series.metric == metric) {
             series.freeze();

@@ -5,6 +5,8 @@ import dev.listenseq.config.Settings;
 import dev.listenseq.embedded.EmbeddedKafka;
 import dev.listenseq.flink.InProcessMetrics;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -37,6 +39,8 @@ final class TestKafka {
     /** A MiniCluster with 4 slots and the in-process metrics reporter. */
     static MiniClusterExtension miniCluster() {
         Configuration configuration = new Configuration();
+        // Four slots share the managed memory that sizes RocksDB's write buffers.
+        configuration.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.parse("256m"));
         InProcessMetrics.addTo(configuration);
         return new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
                 .setNumberTaskManagers(1)
