@@ -43,6 +43,8 @@ import java.util.stream.Stream;
  */
 final class DemoCommand {
 
+    private static final String WORK_DIR_MARKER = ".listenseq-demo";
+
     private DemoCommand() {
     }
 
@@ -170,7 +172,17 @@ final class DemoCommand {
         }
     }
 
+    /** Empties the work folder, but only one this demo made: a mistyped path must never lose files. */
     private static void emptyFolder(Path folder) throws IOException {
+        Path marker = folder.resolve(WORK_DIR_MARKER);
+        if (Files.isDirectory(folder) && !Files.exists(marker)) {
+            try (Stream<Path> entries = Files.list(folder)) {
+                if (entries.findAny().isPresent()) {
+                    throw new StartupException("demo.work-dir is \"" + folder + "\"; that folder is not empty and was not "
+                            + "made by the demo, which empties it at start. Pass --demo.work-dir with a new folder", null);
+                }
+            }
+        }
         if (Files.exists(folder)) {
             try (Stream<Path> paths = Files.walk(folder)) {
                 for (Path p : (Iterable<Path>) paths.sorted(Comparator.reverseOrder())::iterator) {
@@ -179,5 +191,6 @@ final class DemoCommand {
             }
         }
         Files.createDirectories(folder);
+        Files.createFile(marker);
     }
 }

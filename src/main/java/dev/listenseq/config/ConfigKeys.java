@@ -141,7 +141,7 @@ public final class ConfigKeys {
     public static final ConfigKey<Integer> DEMO_WEB_UI_PORT = ConfigKey.integer("demo.web-ui-port", 8081, 1, 65_535,
             "Demo: port of the Flink web UI.");
     public static final ConfigKey<String> DEMO_WORK_DIR = ConfigKey.text("demo.work-dir", "target/demo",
-            "Demo: folder for the broker's log, checkpoints, RocksDB and the log file; emptied at start.");
+            "Demo: folder for the broker's log, checkpoints, RocksDB and the log file; emptied at start (only a folder the demo made).");
 
     public static final List<ConfigKey<?>> ALL = List.of(
             JOB_NAME, PARALLELISM, MAX_PARALLELISM,
