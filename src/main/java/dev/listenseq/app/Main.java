@@ -29,6 +29,9 @@ public final class Main {
                 case "stream":
                     System.exit(StreamCommand.run(rest));
                     break;
+                case "backfill":
+                    System.exit(BackfillCommand.run(rest));
+                    break;
                 case "help":
                 case "--help":
                 case "-h":
@@ -61,6 +64,10 @@ public final class Main {
                 "  stream   the always-on job against a Kafka cluster (job file jobs/streaming.properties);",
                 "           --bootstrap-servers HOST:PORT and any key below override the file. SIGTERM stops it",
                 "           with a savepoint; restart with --state.restore-from <savepoint path>.",
+                "  backfill the same job over a time range of the input topics (job file jobs/backfill.properties):",
+                "           --from T --to T (epoch ms, ISO-8601 or a date; Kafka record time, [from, to)),",
+                "           --end-with-savepoint true to hand off to `stream` exactly where it stopped.",
+                "           Prints progress per partition; SIGTERM stops it with a savepoint it can resume from.",
                 "  help     this text",
                 "",
                 "keys (default):"));

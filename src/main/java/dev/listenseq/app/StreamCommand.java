@@ -10,7 +10,6 @@ import dev.listenseq.pipeline.SequencePipeline;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.slf4j.Logger;
@@ -69,9 +68,7 @@ final class StreamCommand {
     private static int stop(JobClient job, JobConfig config) throws Exception {
         LOG.info("Stopping job {} with a savepoint in {} ...", config.jobName(), config.savepointDir());
         try {
-            String savepoint = job.stopWithSavepoint(false, config.savepointDir(), SavepointFormatType.CANONICAL)
-                    .get(5, TimeUnit.MINUTES);
-            job.getJobExecutionResult().get(1, TimeUnit.MINUTES);
+            String savepoint = Savepoints.stop(job, config);
             LOG.info("Stopped. Savepoint: {}. Resume with: --state.restore-from {}", savepoint, savepoint);
             return 0;
         } catch (Exception e) {

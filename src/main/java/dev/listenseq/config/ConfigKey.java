@@ -1,6 +1,7 @@
 package dev.listenseq.config;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.function.Function;
@@ -128,6 +129,11 @@ public final class ConfigKey<T> {
             }
             return d;
         });
+    }
+
+    /** A point in time (see {@link Instants}) that may be left empty, meaning "not set" (parsed as null). */
+    static ConfigKey<Instant> optionalInstant(String name, String description) {
+        return new ConfigKey<>(name, "", description, s -> s.isBlank() ? null : Instants.parse(s));
     }
 
     /** One of a fixed set of words, mapped to an enum whose constant names are the words in upper snake case. */

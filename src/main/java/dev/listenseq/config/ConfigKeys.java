@@ -1,6 +1,7 @@
 package dev.listenseq.config;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -15,6 +16,9 @@ public final class ConfigKeys {
 
     /** Where a job without restored state starts reading the input topic. */
     public enum StartingOffsets { COMMITTED, EARLIEST, LATEST }
+
+    /** In which order a user's events are applied. */
+    public enum Ordering { ARRIVAL, EVENT_TIME }
 
     /** Flink state backend. */
     public enum StateBackend { ROCKSDB, HASHMAP }
@@ -41,7 +45,7 @@ public final class ConfigKeys {
             "Consumer group for the input topic (offsets are committed on checkpoints, for monitoring lag). Default: job.name.");
 
     public static final ConfigKey<String> TOPIC_INPUT = ConfigKey.text("topics.input", "listen-events",
-            "Input topic of ListenEvent records, keyed by user_id.");
+            "Input topic(s) of ListenEvent records, keyed by user_id; several separated by commas.");
     public static final ConfigKey<String> TOPIC_OUTPUT = ConfigKey.text("topics.output", "user-sequences",
             "Output topic of UserSequence snapshots, keyed by user_id; created compacted.");
     public static final ConfigKey<String> TOPIC_DLQ = ConfigKey.text("topics.dlq", "listen-events-dlq",
@@ -115,6 +119,22 @@ public final class ConfigKeys {
     public static final ConfigKey<Duration> EMIT_MIN_INTERVAL = ConfigKey.duration("emit.min-interval", "1s", ZERO,
             "At most one snapshot per user per interval: the first change is emitted at once, later ones in the interval together when it ends. 0 emits every change.");
 
+    public static final ConfigKey<Ordering> ORDERING = ConfigKey.choice("ordering.mode", Ordering.ARRIVAL, Ordering.class,
+            "arrival: apply each event as it arrives (deterministic when the input is keyed by user). event-time: hold each user's events until the watermark passes them, then apply them in event-time order (deterministic however the input is partitioned; adds ordering.max-disorder of latency).");
+    public static final ConfigKey<Duration> MAX_DISORDER = ConfigKey.duration("ordering.max-disorder", "10s", ZERO,
+            "event-time ordering: how far event_time may run backwards within a partition. The watermark trails the partition's newest event by this; events at or behind it go to the late topic.");
+    public static final ConfigKey<Duration> IDLE_TIMEOUT = ConfigKey.optionalDuration("ordering.idle-timeout", ONE_MS,
+            "event-time ordering: a partition without records for this long stops holding the watermark back. Empty: never (deterministic, but an idle partition stalls output).");
+
+    public static final ConfigKey<Instant> BACKFILL_FROM = ConfigKey.optionalInstant("backfill.from",
+            "backfill: first record time to read (Kafka record timestamp; epoch ms, ISO-8601 or a date), resolved to per-partition offsets. Empty: the start of each partition.");
+    public static final ConfigKey<Instant> BACKFILL_TO = ConfigKey.optionalInstant("backfill.to",
+            "backfill: read records before this time (exclusive), resolved to per-partition offsets. Empty: up to the end offsets when the backfill starts.");
+    public static final ConfigKey<Boolean> BACKFILL_SAVEPOINT = ConfigKey.bool("backfill.end-with-savepoint", false,
+            "backfill: when the range is done, stop with a savepoint that `stream --state.restore-from` continues from, at exactly the offsets where the backfill stopped. false: end of input flushes everything and the job finishes.");
+    public static final ConfigKey<Duration> BACKFILL_PROGRESS = ConfigKey.duration("backfill.progress-interval", "10s",
+            Duration.ofMillis(100), "backfill: how often progress (offsets done per partition, events/s, ETA) is printed.");
+
     public static final ConfigKey<Integer> ID_MAX_LENGTH = ConfigKey.integer("ids.max-length", 128, 1, 100_000,
             "Longest user_id, song_id, artist_id or event_id accepted; longer goes to the DLQ.");
     public static final ConfigKey<Duration> MAX_CLOCK_SKEW = ConfigKey.duration("validation.max-clock-skew", "1h", ZERO,
@@ -153,7 +173,9 @@ public final class ConfigKeys {
             STATE_BACKEND, STATE_INCREMENTAL, STATE_LOCAL_DIR, RESTORE_FROM,
             MAX_ITEMS, MAX_AGE, RECENT_EVENTS, DEDUP_WINDOW,
             HALF_LIFE, DEFAULT_DURATION, REPEAT_BOOST, SKIP_PENALTY, LIKE_WEIGHT, COLLECT_WEIGHT,
-            EMIT_MIN_INTERVAL, ID_MAX_LENGTH, MAX_CLOCK_SKEW,
+            EMIT_MIN_INTERVAL, ORDERING, MAX_DISORDER, IDLE_TIMEOUT,
+            BACKFILL_FROM, BACKFILL_TO, BACKFILL_SAVEPOINT, BACKFILL_PROGRESS,
+            ID_MAX_LENGTH, MAX_CLOCK_SKEW,
             DEMO_USERS, DEMO_RATE, DEMO_DURATION, DEMO_SONGS, DEMO_SEED,
             DEMO_DUPLICATE_RATE, DEMO_OUT_OF_ORDER_RATE, DEMO_MALFORMED_RATE,
             DEMO_SHOW_USERS, DEMO_WEB_UI_PORT, DEMO_WORK_DIR);

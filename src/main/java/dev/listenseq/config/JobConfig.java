@@ -8,6 +8,8 @@ import dev.listenseq.sequence.ValidationRules;
 import dev.listenseq.sequence.Weighting;
 
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -40,11 +42,29 @@ public record JobConfig(
         Weighting weighting,
         ValidationRules validation,
         Duration emitMinInterval,
+        Ordering ordering,
+        Backfill backfill,
         Map<String, String> flinkProperties) {
+
+    /** How a user's events are ordered before they are applied; idleTimeout null means never idle. */
+    public record Ordering(ConfigKeys.Ordering mode, Duration maxDisorder, Duration idleTimeout) {
+        public boolean eventTime() {
+            return mode == ConfigKeys.Ordering.EVENT_TIME;
+        }
+    }
+
+    /** The range of a backfill run and how it ends; null bounds mean the start or the end of each partition. */
+    public record Backfill(Instant from, Instant to, boolean endWithSavepoint, Duration progressInterval) {
+    }
 
     /** Topic names and how to create missing topics; replicationFactor 0 means the broker's default. */
     public record Topics(String input, String output, String dlq, String late,
                          boolean create, int partitions, int replicationFactor) {
+
+        /** The input topics: topics.input split at commas. */
+        public List<String> inputs() {
+            return Arrays.stream(input.split(",")).map(String::trim).filter(t -> !t.isEmpty()).toList();
+        }
     }
 
     public static JobConfig from(Settings s) {
@@ -69,6 +89,12 @@ public record JobConfig(
         String output = s.get(ConfigKeys.TOPIC_OUTPUT);
         String dlq = s.get(ConfigKeys.TOPIC_DLQ);
         String late = s.get(ConfigKeys.TOPIC_LATE);
+        Instant from = s.get(ConfigKeys.BACKFILL_FROM);
+        Instant to = s.get(ConfigKeys.BACKFILL_TO);
+        if (from != null && to != null && !from.isBefore(to)) {
+            problems.add(s.problem(ConfigKeys.BACKFILL_TO, to.toString(),
+                    "it must be after backfill.from (" + from + "): the range [from, to) would be empty"));
+        }
         if (List.of(input, output, dlq, late).stream().distinct().count() < 4) {
             problems.add("topics.input, topics.output, topics.dlq and topics.late must be four different topics; they are "
                     + input + ", " + output + ", " + dlq + ", " + late);
@@ -117,6 +143,8 @@ public record JobConfig(
                         s.get(ConfigKeys.LIKE_WEIGHT), s.get(ConfigKeys.COLLECT_WEIGHT)),
                 new ValidationRules(s.get(ConfigKeys.ID_MAX_LENGTH), s.get(ConfigKeys.MAX_CLOCK_SKEW).toMillis()),
                 s.get(ConfigKeys.EMIT_MIN_INTERVAL),
+                new Ordering(s.get(ConfigKeys.ORDERING), s.get(ConfigKeys.MAX_DISORDER), s.get(ConfigKeys.IDLE_TIMEOUT)),
+                new Backfill(from, to, s.get(ConfigKeys.BACKFILL_SAVEPOINT), s.get(ConfigKeys.BACKFILL_PROGRESS)),
                 s.withPrefix(ConfigKeys.FLINK_PREFIX));
     }
 }

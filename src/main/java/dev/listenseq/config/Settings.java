@@ -22,14 +22,17 @@ import java.util.TreeMap;
 public final class Settings {
 
     /** Short flags for the keys people set most. */
-    private static final Map<String, String> ALIASES = Map.of(
-            "bootstrap-servers", ConfigKeys.BOOTSTRAP_SERVERS.name(),
-            "users", ConfigKeys.DEMO_USERS.name(),
-            "events-per-second", ConfigKeys.DEMO_RATE.name(),
-            "duration", ConfigKeys.DEMO_DURATION.name(),
-            "seed", ConfigKeys.DEMO_SEED.name(),
-            "parallelism", ConfigKeys.PARALLELISM.name(),
-            "delivery", ConfigKeys.DELIVERY.name());
+    private static final Map<String, String> ALIASES = Map.ofEntries(
+            Map.entry("bootstrap-servers", ConfigKeys.BOOTSTRAP_SERVERS.name()),
+            Map.entry("users", ConfigKeys.DEMO_USERS.name()),
+            Map.entry("events-per-second", ConfigKeys.DEMO_RATE.name()),
+            Map.entry("duration", ConfigKeys.DEMO_DURATION.name()),
+            Map.entry("seed", ConfigKeys.DEMO_SEED.name()),
+            Map.entry("parallelism", ConfigKeys.PARALLELISM.name()),
+            Map.entry("delivery", ConfigKeys.DELIVERY.name()),
+            Map.entry("from", ConfigKeys.BACKFILL_FROM.name()),
+            Map.entry("to", ConfigKeys.BACKFILL_TO.name()),
+            Map.entry("end-with-savepoint", ConfigKeys.BACKFILL_SAVEPOINT.name()));
 
     private final Map<String, String> values;
     private final Map<String, String> origins;

@@ -26,9 +26,15 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Keeps each user's sequence in keyed state and emits throttled snapshots. A thin shell: it reads
@@ -43,6 +49,8 @@ import org.apache.flink.util.OutputTag;
  *       emission bookkeeping. Bounded by sequence.recent-events and ~sqrt(max-items).</li>
  *   <li>{@code seen}: MapState event_id → event time, for de-duplication within the dedup window;
  *       pruned as as_of advances.</li>
+ *   <li>{@code pending} (event-time ordering only): MapState event time → records parked until the
+ *       watermark passes that time; one event-time timer per distinct time.</li>
  * </ul>
  * Emission uses processing-time timers: the trailing-edge timer is registered only when a change
  * arrives inside the interval, and at most one is pending per user.
@@ -54,9 +62,12 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
     private final SequencePolicy policy;
     private final Weighting weighting;
     private final long emitMinIntervalMs;
+    private final boolean eventTimeOrder;
+    private final boolean flushAtEndOfInput;
 
     private transient ValueState<UserState> userState;
     private transient MapState<String, ItemState> itemState;
+    private transient MapState<Long, List<RawRecord>> pending;
     private transient ItemStore items;
     private transient SeenEvents seen;
     private transient SequenceUpdater updater;
@@ -72,9 +83,20 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
     private transient Histogram emitLatency;
 
     public SequenceFunction(SequencePolicy policy, Weighting weighting, long emitMinIntervalMs) {
+        this(policy, weighting, emitMinIntervalMs, false, false);
+    }
+
+    /**
+     * @param eventTimeOrder    hold events until the watermark passes them and apply them in event-time order
+     * @param flushAtEndOfInput emit pending snapshots when the final watermark arrives (bounded inputs)
+     */
+    public SequenceFunction(SequencePolicy policy, Weighting weighting, long emitMinIntervalMs,
+                            boolean eventTimeOrder, boolean flushAtEndOfInput) {
         this.policy = policy;
         this.weighting = weighting;
         this.emitMinIntervalMs = emitMinIntervalMs;
+        this.eventTimeOrder = eventTimeOrder;
+        this.flushAtEndOfInput = flushAtEndOfInput;
     }
 
     @Override
@@ -85,6 +107,8 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
                 new MapStateDescriptor<>("items", Types.STRING, new AvroTypeInfo<>(ItemState.class)));
         MapState<String, Long> seenState = getRuntimeContext().getMapState(
                 new MapStateDescriptor<>("seen", Types.STRING, Types.LONG));
+        pending = getRuntimeContext().getMapState(new MapStateDescriptor<>("pending", Types.LONG,
+                Types.LIST(TypeInformation.of(RawRecord.class))));
         items = StateStores.items(itemState);
         seen = StateStores.seen(seenState);
         updater = new SequenceUpdater(policy, weighting);
@@ -105,30 +129,59 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
 
     @Override
     public void processElement(KeyedRecord in, Context ctx, Collector<UserSequence> out) throws Exception {
-        ListenEvent event;
-        try {
-            event = codec.decode(in.record.value);
-        } catch (DecodeException e) {
-            throw new IllegalStateException("record " + in.record + " passed validation but does not decode", e);
+        ListenEvent event = decode(in.record);
+        if (eventTimeOrder) {
+            hold(in.record, event, ctx);
+            return;
         }
         UserState user = userState.value();
         if (user == null) {
             user = SequenceUpdater.newUser();
         }
+        if (apply(user, in.record, event, ctx)) {
+            afterChange(user, ctx, out);
+            userState.update(user);
+        }
+    }
+
+    /** Event-time ordering: park the event until the watermark passes its time, or send it to the late topic. */
+    private void hold(RawRecord record, ListenEvent event, Context ctx) throws Exception {
+        long time = event.getEventTime().toEpochMilli();
+        if (time <= ctx.timerService().currentWatermark()) {
+            late.inc();
+            ctx.output(LATE, record);
+            return;
+        }
+        List<RawRecord> parked = pending.get(time);
+        if (parked == null) {
+            parked = new ArrayList<>(1);
+        }
+        parked.add(record);
+        pending.put(time, parked);
+        ctx.timerService().registerEventTimeTimer(time);
+    }
+
+    /** Applies one event; true if it changed the sequence. */
+    private boolean apply(UserState user, RawRecord record, ListenEvent event, Context ctx) throws Exception {
         switch (updater.apply(user, items, seen, event)) {
             case LATE:
                 late.inc();
-                ctx.output(LATE, in.record);
-                return;
+                ctx.output(LATE, record);
+                return false;
             case DUPLICATE:
                 duplicates.inc();
-                return;
+                return false;
             default:
                 applied.inc();
+                if (user.getPendingSinceMs() == Long.MIN_VALUE) {
+                    user.setPendingSinceMs(record.timestamp);
+                }
+                return true;
         }
-        if (user.getPendingSinceMs() == Long.MIN_VALUE) {
-            user.setPendingSinceMs(in.record.timestamp);
-        }
+    }
+
+    /** Emits now or schedules the trailing edge, as the throttle decides. */
+    private void afterChange(UserState user, Context ctx, Collector<UserSequence> out) {
         long now = ctx.timerService().currentProcessingTime();
         EmitThrottle.Decision decision = throttle.afterChange(now, user.getLastEmitMs(), user.getTimerMs());
         if (decision.emitNow()) {
@@ -136,13 +189,20 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
         } else if (decision.schedules()) {
             ctx.timerService().registerProcessingTimeTimer(decision.timerAt());
             user.setTimerMs(decision.timerAt());
+            if (flushAtEndOfInput) {
+                // Processing-time timers do not fire at the end of a bounded input; the final watermark does.
+                ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
+            }
         }
-        userState.update(user);
     }
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<UserSequence> out) throws Exception {
         UserState user = userState.value();
+        if (ctx.timeDomain() == TimeDomain.EVENT_TIME && timestamp != Long.MAX_VALUE) {
+            release(timestamp, user == null ? SequenceUpdater.newUser() : user, ctx, out);
+            return;
+        }
         if (user == null) {
             return;
         }
@@ -151,6 +211,41 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
             emit(ctx.getCurrentKey(), user, ctx.timerService().currentProcessingTime(), out);
         }
         userState.update(user);
+    }
+
+    /** The watermark passed {@code time}: apply the events parked there, in a fixed order. */
+    private void release(long time, UserState user, OnTimerContext ctx, Collector<UserSequence> out) throws Exception {
+        List<RawRecord> parked = pending.get(time);
+        if (parked == null) {
+            return;
+        }
+        pending.remove(time);
+        List<Map.Entry<ListenEvent, RawRecord>> events = new ArrayList<>(parked.size());
+        for (RawRecord record : parked) {
+            events.add(Map.entry(decode(record), record));
+        }
+        // Same event time: order by event_id, then by where the record was read, so the result never
+        // depends on which partition arrived first.
+        events.sort(Comparator.<Map.Entry<ListenEvent, RawRecord>, String>comparing(e -> e.getKey().getEventId())
+                .thenComparing(e -> e.getValue().topic)
+                .thenComparingInt(e -> e.getValue().partition)
+                .thenComparingLong(e -> e.getValue().offset));
+        boolean changed = false;
+        for (Map.Entry<ListenEvent, RawRecord> e : events) {
+            changed |= apply(user, e.getValue(), e.getKey(), ctx);
+        }
+        if (changed) {
+            afterChange(user, ctx, out);
+            userState.update(user);
+        }
+    }
+
+    private ListenEvent decode(RawRecord record) {
+        try {
+            return codec.decode(record.value);
+        } catch (DecodeException e) {
+            throw new IllegalStateException("record " + record + " passed validation but does not decode", e);
+        }
     }
 
     private void emit(String userId, UserState user, long now, Collector<UserSequence> out) {

@@ -25,6 +25,7 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.Properties;
 
 /**
@@ -51,20 +52,44 @@ public final class KafkaConnectors {
 
     /** The input source; bounded sources stop at the offsets that are latest when the job starts. */
     public static KafkaSource<RawRecord> source(JobConfig config, boolean bounded) {
-        Properties props = clientProperties(config);
-        // Upstream producers may write transactionally: never read their aborted records.
-        props.putIfAbsent(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        KafkaSourceBuilder<RawRecord> builder = KafkaSource.<RawRecord>builder()
-                .setBootstrapServers(config.bootstrapServers())
-                .setTopics(config.topics().input())
-                .setGroupId(config.groupId())
-                .setStartingOffsets(startingOffsets(config.startingOffsets()))
-                .setDeserializer(new RawRecordDeserializer())
-                .setProperties(props);
+        KafkaSourceBuilder<RawRecord> builder = sourceBuilder(config, config.groupId())
+                .setStartingOffsets(startingOffsets(config.startingOffsets()));
         if (bounded) {
             builder.setBounded(OffsetsInitializer.latest());
         }
         return builder.build();
+    }
+
+    /**
+     * The backfill's source over {@code range}. With {@code finish} the job ends when every partition
+     * is done (end of input flushes everything); without, it stays running, idle at the stop offsets,
+     * for a savepoint to be taken. Offsets are committed to {@code groupId} on checkpoints, which is
+     * how progress is followed.
+     */
+    public static RangeSource rangeSource(JobConfig config, OffsetRange range, String groupId, boolean finish) {
+        KafkaSourceBuilder<RawRecord> builder = sourceBuilder(config, groupId)
+                .setStartingOffsets(OffsetsInitializer.offsets(new HashMap<>(range.start())))
+                // The range is fixed: partitions created later are not part of it.
+                .setProperty("partition.discovery.interval.ms", "0");
+        OffsetsInitializer stop = OffsetsInitializer.offsets(new HashMap<>(range.stop()));
+        if (finish) {
+            builder.setBounded(stop);
+        } else {
+            builder.setUnbounded(stop);
+        }
+        return new RangeSource(builder.build(), range.stop());
+    }
+
+    private static KafkaSourceBuilder<RawRecord> sourceBuilder(JobConfig config, String groupId) {
+        Properties props = clientProperties(config);
+        // Upstream producers may write transactionally: never read their aborted records.
+        props.putIfAbsent(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        return KafkaSource.<RawRecord>builder()
+                .setBootstrapServers(config.bootstrapServers())
+                .setTopics(config.topics().inputs())
+                .setGroupId(groupId)
+                .setDeserializer(new RawRecordDeserializer())
+                .setProperties(props);
     }
 
     private static OffsetsInitializer startingOffsets(ConfigKeys.StartingOffsets startingOffsets) {

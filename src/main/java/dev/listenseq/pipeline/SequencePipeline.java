@@ -4,6 +4,7 @@ import dev.listenseq.avro.DeadLetter;
 import dev.listenseq.avro.UserSequence;
 import dev.listenseq.config.JobConfig;
 import dev.listenseq.flink.DecodeFunction;
+import dev.listenseq.flink.EventTimeAssigner;
 import dev.listenseq.flink.KeyedRecord;
 import dev.listenseq.flink.SequenceFunction;
 import dev.listenseq.kafka.KafkaConnectors;
@@ -48,22 +49,46 @@ public final class SequencePipeline {
 
     /** The whole job, Kafka to Kafka. Bounded: stop at the input offsets that are latest at start. */
     public static void kafkaToKafka(StreamExecutionEnvironment env, JobConfig config, boolean bounded) {
-        writeToKafka(build(readFrom(env, KafkaConnectors.source(config, bounded)), config), config);
+        writeToKafka(build(readFrom(env, KafkaConnectors.source(config, bounded), config), config, bounded), config);
     }
 
-    public static DataStream<RawRecord> readFrom(StreamExecutionEnvironment env, Source<RawRecord, ?, ?> source) {
-        return env.fromSource(source, WatermarkStrategy.noWatermarks(), "Kafka: listen events").uid(SOURCE_UID);
+    /**
+     * The input stream. Event-time ordering needs watermarks: they are generated per Kafka partition
+     * (inside the source), so how far one partition is ahead of another never makes an event late.
+     */
+    public static DataStream<RawRecord> readFrom(StreamExecutionEnvironment env, Source<RawRecord, ?, ?> source,
+                                                 JobConfig config) {
+        return env.fromSource(source, watermarks(config), "Kafka: listen events").uid(SOURCE_UID);
+    }
+
+    static WatermarkStrategy<RawRecord> watermarks(JobConfig config) {
+        JobConfig.Ordering ordering = config.ordering();
+        if (!ordering.eventTime()) {
+            return WatermarkStrategy.noWatermarks();
+        }
+        WatermarkStrategy<RawRecord> strategy = WatermarkStrategy.<RawRecord>forBoundedOutOfOrderness(ordering.maxDisorder())
+                .withTimestampAssigner(new EventTimeAssigner(config.validation()));
+        return ordering.idleTimeout() == null ? strategy : strategy.withIdleness(ordering.idleTimeout());
     }
 
     /** Decode, validate, key by user and build sequences; sinks are attached by the caller. */
     public static Outputs build(DataStream<RawRecord> input, JobConfig config) {
+        return build(input, config, false);
+    }
+
+    /**
+     * As {@link #build(DataStream, JobConfig)}; {@code flushAtEndOfInput} makes the end of a bounded
+     * input emit every snapshot still waiting for its emit interval.
+     */
+    public static Outputs build(DataStream<RawRecord> input, JobConfig config, boolean flushAtEndOfInput) {
         SingleOutputStreamOperator<KeyedRecord> valid = input
                 .process(new DecodeFunction(config.validation()))
                 .uid(DECODE_UID)
                 .name("Decode and validate");
         SingleOutputStreamOperator<UserSequence> snapshots = valid
                 .keyBy(r -> r.userId, Types.STRING)
-                .process(new SequenceFunction(config.policy(), config.weighting(), config.emitMinInterval().toMillis()))
+                .process(new SequenceFunction(config.policy(), config.weighting(), config.emitMinInterval().toMillis(),
+                        config.ordering().eventTime(), flushAtEndOfInput))
                 .uid(SEQUENCE_UID)
                 .name("Build sequences");
         return new Outputs(snapshots,

@@ -50,8 +50,13 @@ class SequenceFunctionTest {
 
     private KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, UserSequence> harness(
             StateBackend backend, long emitIntervalMs) throws Exception {
+        return harness(backend, emitIntervalMs, false, false);
+    }
+
+    private KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, UserSequence> harness(
+            StateBackend backend, long emitIntervalMs, boolean eventTime, boolean flushAtEnd) throws Exception {
         SequenceFunction function = new SequenceFunction(
-                new SequencePolicy(3, 90 * DAY, 5, 90 * DAY), Weighting.defaults(), emitIntervalMs);
+                new SequencePolicy(3, 90 * DAY, 5, 90 * DAY), Weighting.defaults(), emitIntervalMs, eventTime, flushAtEnd);
         KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, UserSequence> h =
                 new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(function), r -> r.userId, Types.STRING);
         h.setStateBackend(backend);
@@ -116,12 +121,17 @@ class SequenceFunctionTest {
     /** Entries of one of the function's MapStates for user "u", read through the operator's state backend. */
     private static <V> int entries(KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, UserSequence> h,
                                    String name, TypeInformation<V> valueType) throws Exception {
+        return entries(h, name, Types.STRING, valueType);
+    }
+
+    private static <K, V> int entries(KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, UserSequence> h,
+                                      String name, TypeInformation<K> keyType, TypeInformation<V> valueType) throws Exception {
         KeyedStateBackend<String> state = h.getOperator().getKeyedStateBackend();
         state.setCurrentKey("u");
-        MapState<String, V> map = state.getPartitionedState(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE,
-                new MapStateDescriptor<>(name, Types.STRING, valueType));
+        MapState<K, V> map = state.getPartitionedState(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE,
+                new MapStateDescriptor<>(name, keyType, valueType));
         int n = 0;
-        for (String ignored : map.keys()) {
+        for (K ignored : map.keys()) {
             n++;
         }
         return n;
@@ -184,6 +194,78 @@ class SequenceFunctionTest {
             assertEquals(List.of("s4", "s3", "s2"),
                     last.getItems().stream().map(i -> i.getSongId()).collect(Collectors.toList()));
             assertTrue(last.getRecent().size() == 5, "the raw tail still has every event");
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void eventTimeOrderingAppliesEventsInEventTimeOrderOnceTheWatermarkPassesThem(StateBackend backend) throws Exception {
+        try (var h = harness(backend, 0, true, false)) {
+            h.open();
+            h.processWatermark(T0 - 1);
+            h.processElement(new StreamRecord<>(play("e3", "u", "s3", T0 + 30)));
+            h.processElement(new StreamRecord<>(play("e1", "u", "s1", T0 + 10)));
+            h.processElement(new StreamRecord<>(play("e2b", "u", "s2", T0 + 20)));
+            h.processElement(new StreamRecord<>(play("e2a", "u", "s4", T0 + 20)));
+            assertEquals(List.of(), versions(h), "nothing is applied before the watermark passes it");
+            assertEquals(3, h.numEventTimeTimers(), "one timer per distinct event time");
+
+            h.processWatermark(T0 + 20);
+            assertEquals(List.of(1L, 3L), versions(h), "t+10 first, then both events at t+20 together");
+            UserSequence atTwenty = h.extractOutputValues().get(1);
+            assertEquals(List.of("s2", "s4", "s1"),
+                    atTwenty.getItems().stream().map(i -> i.getSongId()).collect(Collectors.toList()),
+                    "the events up to the watermark, not the one at t+30 that arrived first");
+
+            KeyedRecord behind = play("e0", "u", "s0", T0 + 15);
+            h.processElement(new StreamRecord<>(behind));
+            List<RawRecord> late = h.getSideOutput(SequenceFunction.LATE).stream()
+                    .map(StreamRecord::getValue).collect(Collectors.toList());
+            assertEquals(1, late.size(), "an event at or behind the watermark goes to the late output");
+            assertArrayEquals(behind.record.value, late.get(0).value);
+
+            h.processWatermark(Long.MAX_VALUE);
+            assertEquals(List.of(1L, 3L, 4L), versions(h));
+            assertEquals(0, entries(h, "pending", Types.LONG, Types.LIST(TypeInformation.of(RawRecord.class))),
+                    "released events leave the pending state");
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void parkedEventsSurviveASnapshotAndAreReleasedAfterRestore(StateBackend backend) throws Exception {
+        OperatorSubtaskState snapshot;
+        try (var h = harness(backend, 0, true, false)) {
+            h.open();
+            h.processWatermark(T0 - 1);
+            h.processElement(new StreamRecord<>(play("e2", "u", "s2", T0 + 2)));
+            h.processElement(new StreamRecord<>(play("e1", "u", "s1", T0 + 1)));
+            snapshot = h.snapshot(1L, 100L);
+        }
+        try (var h = harness(backend, 0, true, false)) {
+            h.initializeState(snapshot);
+            h.open();
+            h.processWatermark(T0 + 5);
+            assertEquals(List.of(1L, 2L), versions(h));
+            assertEquals(List.of("s2", "s1"), h.extractOutputValues().get(1).getItems().stream()
+                    .map(i -> i.getSongId()).collect(Collectors.toList()));
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void theEndOfABoundedInputEmitsWhatWaitsForTheEmitInterval(StateBackend backend) throws Exception {
+        for (boolean flush : new boolean[] {true, false}) {
+            try (var h = harness(backend, 1000, false, flush)) {
+                h.open();
+                h.setProcessingTime(0);
+                h.processElement(new StreamRecord<>(play("e1", "u", "s1", T0)));
+                h.processElement(new StreamRecord<>(play("e2", "u", "s2", T0 + 1)));
+                assertEquals(List.of(1L), versions(h));
+                h.processWatermark(Long.MAX_VALUE);
+                assertEquals(flush ? List.of(1L, 2L) : List.of(1L), versions(h),
+                        "flush at end of input: " + flush);
+            }
         }
     }
 }

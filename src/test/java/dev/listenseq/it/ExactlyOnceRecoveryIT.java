@@ -105,7 +105,7 @@ class ExactlyOnceRecoveryIT extends BrokerTest {
         long expectedSnapshots = expectedVersions.values().stream().mapToLong(Long::longValue).sum();
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(FlinkSettings.toFlink(config));
-        DataStream<RawRecord> input = SequencePipeline.readFrom(env, KafkaConnectors.source(config, false))
+        DataStream<RawRecord> input = SequencePipeline.readFrom(env, KafkaConnectors.source(config, false), config)
                 .map(new FailOnceAfterCheckpoint()).uid("failure-injector").name("Fail once");
         SequencePipeline.writeToKafka(SequencePipeline.build(input, config), config);
         // Half the traffic first; the rest once a checkpoint has completed, so the failure hits the

@@ -1,0 +1,155 @@
+package dev.listenseq.app;
+
+import dev.listenseq.config.JobConfig;
+import dev.listenseq.config.Settings;
+import dev.listenseq.flink.InProcessMetrics;
+import dev.listenseq.flink.JobCounters;
+import dev.listenseq.kafka.KafkaConnectors;
+import dev.listenseq.kafka.OffsetRange;
+import dev.listenseq.kafka.RawRecord;
+import dev.listenseq.kafka.TopicAdmin;
+import dev.listenseq.pipeline.FlinkSettings;
+import dev.listenseq.pipeline.SequencePipeline;
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.api.common.RuntimeExecutionMode;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExecutionOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code backfill}: the streaming job's own pipeline over a time range of the input topics, resolved
+ * to per-partition offsets [start, stop). It runs in STREAMING mode with a bounded range, so state
+ * lives in RocksDB exactly as in the always-on job and the run can end in a savepoint that
+ * {@code stream} continues from. Progress is followed through the offsets the source commits on
+ * each checkpoint, to a consumer group of its own per run.
+ */
+public final class BackfillCommand {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BackfillCommand.class);
+
+    /** How a backfill ended: the savepoint (if it took one) and what it counted. */
+    public record Result(String savepoint, OffsetRange range, JobCounters counters, Duration elapsed) {
+    }
+
+    private BackfillCommand() {
+    }
+
+    static int run(List<String> args) throws Exception {
+        JobConfig config = JobConfig.from(Settings.load("backfill", args));
+        CountDownLatch stopRequested = new CountDownLatch(1);
+        Signals.onTerminate(stopRequested::countDown);
+        run(config, stopRequested);
+        return 0;
+    }
+
+    /** Runs a backfill to its end, or until {@code stopRequested}, which stops it with a savepoint. */
+    public static Result run(JobConfig config, CountDownLatch stopRequested) throws Exception {
+        if (config.topics().create()) {
+            TopicAdmin.ensureTopics(config);
+        }
+        OffsetRange range = OffsetRange.resolve(config);
+        boolean handOff = config.backfill().endWithSavepoint();
+        String group = config.groupId() + "-" + System.currentTimeMillis();
+        Configuration flink = FlinkSettings.toFlink(config);
+        // Not BATCH: batch mode keeps no RocksDB state and takes no savepoints, so it could neither
+        // hand off to the streaming job nor be resumed; bounded STREAMING runs the very same operators.
+        flink.set(ExecutionOptions.RUNTIME_MODE, RuntimeExecutionMode.STREAMING);
+        InProcessMetrics.addTo(flink);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
+        DataStream<RawRecord> input = SequencePipeline.readFrom(env,
+                KafkaConnectors.rangeSource(config, range, group, !handOff), config);
+        SequencePipeline.writeToKafka(SequencePipeline.build(input, config, !handOff), config);
+
+        LOG.info("Backfill {}: {} records of {} in [{}, {}) -> {}, {} ordering, {}", config.jobName(),
+                String.format(Locale.ROOT, "%,d", range.total()), config.topics().input(),
+                config.backfill().from() == null ? "start" : config.backfill().from(),
+                config.backfill().to() == null ? "end" : config.backfill().to(), config.topics().output(),
+                config.ordering().mode().name().toLowerCase(Locale.ROOT).replace('_', '-'),
+                handOff ? "ending with a savepoint for the streaming job" : "ending when the range is done");
+        LOG.info("Offsets per partition [start, stop): {}", describe(range));
+        long start = System.nanoTime();
+        JobClient job = env.executeAsync(config.jobName());
+        String savepoint = follow(job, config, range, group, handOff, stopRequested, start);
+        JobCounters counters = InProcessMetrics.counters(job.getJobID());
+        Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+        boolean interrupted = stopRequested.getCount() == 0;
+        LOG.info("Backfill {} in {}: {}", interrupted ? "interrupted" : "done",
+                BackfillProgress.format(elapsed), counters);
+        if (savepoint != null) {
+            LOG.info(handOff && !interrupted
+                    ? "Hand-off savepoint: {}. Continue live, from exactly where the backfill stopped: ./listenseq stream --state.restore-from {}"
+                    : "Savepoint: {}. Resume the backfill with: ./listenseq backfill --state.restore-from {} (same range flags)",
+                    savepoint, savepoint);
+        }
+        return new Result(savepoint, range, counters, elapsed);
+    }
+
+    private static String follow(JobClient job, JobConfig config, OffsetRange range, String group, boolean handOff,
+                                 CountDownLatch stopRequested, long start) throws Exception {
+        BackfillProgress progress = new BackfillProgress(range, start);
+        long every = config.backfill().progressInterval().toNanos();
+        long nextReport = start + every;
+        long poll = Math.min(500, config.backfill().progressInterval().toMillis());
+        CompletableFuture<JobExecutionResult> result = job.getJobExecutionResult();
+        try (Admin admin = Admin.create(KafkaConnectors.clientProperties(config))) {
+            while (true) {
+                if (stopRequested.await(poll, TimeUnit.MILLISECONDS)) {
+                    LOG.info("Stop requested: stopping the backfill with a savepoint ...");
+                    return Savepoints.stop(job, config);
+                }
+                if (result.isDone()) {
+                    result.get();
+                    LOG.info(progress.report(range.stop(), System.nanoTime()));
+                    return null;
+                }
+                Map<TopicPartition, Long> positions = committed(admin, group);
+                long now = System.nanoTime();
+                if (now >= nextReport) {
+                    LOG.info(progress.report(positions, now));
+                    nextReport = now + every;
+                }
+                if (handOff && range.finished(positions)) {
+                    LOG.info(progress.report(positions, now));
+                    LOG.info("Range done: taking the hand-off savepoint ...");
+                    return Savepoints.stop(job, config);
+                }
+            }
+        }
+    }
+
+    /** The offsets the job committed to the group (on completed checkpoints). */
+    private static Map<TopicPartition, Long> committed(Admin admin, String group) throws Exception {
+        Map<TopicPartition, Long> positions = new HashMap<>();
+        Map<TopicPartition, OffsetAndMetadata> offsets =
+                admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+        offsets.forEach((tp, o) -> {
+            if (o != null) {
+                positions.put(tp, o.offset());
+            }
+        });
+        return positions;
+    }
+
+    private static String describe(OffsetRange range) {
+        StringBuilder out = new StringBuilder();
+        range.start().forEach((tp, s) -> out.append(out.length() == 0 ? "" : ", ")
+                .append(tp).append(" [").append(s).append(", ").append(range.stop().get(tp)).append(')'));
+        return out.toString();
+    }
+}
