@@ -263,4 +263,35 @@ class JobConfigTest {
         assertEquals(Duration.ZERO, c.emitMinInterval());
         assertEquals(new ValidationRules(64, 300_000), c.validation());
     }
+
+    @Test
+    void theBackfillJobFileReadsWithItsOwnTopicsAndTheRangeFlags() {
+        JobConfig c = JobConfig.from(Settings.load("backfill", List.of(
+                "--job", "jobs/backfill.properties", "--from", "2026-11-01", "--to", "1798761600000",
+                "--end-with-savepoint", "true", "--topics.input", "a, b")));
+        assertEquals("listening-sequence-backfill", c.jobName());
+        assertEquals("user-sequences-backfill", c.topics().output());
+        assertEquals(List.of("a", "b"), c.topics().inputs());
+        assertEquals(java.time.Instant.parse("2026-11-01T00:00:00Z"), c.backfill().from());
+        assertEquals(java.time.Instant.ofEpochMilli(1798761600000L), c.backfill().to());
+        assertTrue(c.backfill().endWithSavepoint());
+        assertEquals(ConfigKeys.Ordering.ARRIVAL, c.ordering().mode());
+    }
+
+    @Test
+    void anEmptyOrBackwardsRangeIsRefused() {
+        ConfigException e = rejected(Map.of("backfill.from", "2026-11-02", "backfill.to", "2026-11-01"));
+        assertTrue(e.getMessage().contains("backfill.to is \"2026-11-01T00:00:00Z\"; it must be after backfill.from"),
+                e.getMessage());
+    }
+
+    @Test
+    void eventTimeOrderingReadsItsBoundAndIdleTimeout() {
+        JobConfig c = config(Map.of("ordering.mode", "event-time", "ordering.max-disorder", "7h",
+                "ordering.idle-timeout", "1m"));
+        assertTrue(c.ordering().eventTime());
+        assertEquals(Duration.ofHours(7), c.ordering().maxDisorder());
+        assertEquals(Duration.ofMinutes(1), c.ordering().idleTimeout());
+        assertNull(config(Map.of()).ordering().idleTimeout());
+    }
 }
