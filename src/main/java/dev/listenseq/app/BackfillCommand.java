@@ -30,6 +30,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -109,9 +110,16 @@ public final class BackfillCommand {
         CompletableFuture<JobExecutionResult> result = job.getJobExecutionResult();
         try (Admin admin = Admin.create(KafkaConnectors.clientProperties(config))) {
             while (true) {
-                if (stopRequested.await(poll, TimeUnit.MILLISECONDS)) {
+                if (stopRequested.await(poll, TimeUnit.MILLISECONDS) && !result.isDone()) {
                     LOG.info("Stop requested: stopping the backfill with a savepoint ...");
-                    return Savepoints.stop(job, config);
+                    try {
+                        return Savepoints.stop(job, config);
+                    } catch (ExecutionException e) {
+                        if (!result.isDone()) {
+                            throw e;
+                        }
+                        LOG.info("The backfill finished before the savepoint was taken");
+                    }
                 }
                 if (result.isDone()) {
                     result.get();

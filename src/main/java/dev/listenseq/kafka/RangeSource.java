@@ -17,6 +17,7 @@ import org.apache.flink.core.io.InputStatus;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 import org.apache.kafka.common.TopicPartition;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -69,7 +70,15 @@ public final class RangeSource implements Source<RawRecord, KafkaPartitionSplit,
     @Override
     public SplitEnumerator<KafkaPartitionSplit, KafkaSourceEnumState> restoreEnumerator(
             SplitEnumeratorContext<KafkaPartitionSplit> context, KafkaSourceEnumState state) throws Exception {
-        return kafka.restoreEnumerator(context, state);
+        SplitEnumerator<KafkaPartitionSplit, KafkaSourceEnumState> restored = kafka.restoreEnumerator(context, state);
+        // A restored bounded Kafka enumerator that finds no new partition never tells its readers
+        // that no more splits will come, so the job would never end. When every partition was
+        // already handed out before the savepoint, say it ourselves.
+        if (getBoundedness() == Boundedness.BOUNDED && state.initialDiscoveryFinished()
+                && state.unassignedSplits().isEmpty()) {
+            return new FinishingEnumerator(restored, context);
+        }
+        return restored;
     }
 
     @Override
@@ -85,6 +94,60 @@ public final class RangeSource implements Source<RawRecord, KafkaPartitionSplit,
     @Override
     public TypeInformation<RawRecord> getProducedType() {
         return kafka.getProducedType();
+    }
+
+    /** The restored Kafka enumerator, plus the end-of-splits signal to every reader it serves. */
+    static final class FinishingEnumerator implements SplitEnumerator<KafkaPartitionSplit, KafkaSourceEnumState> {
+
+        private final SplitEnumerator<KafkaPartitionSplit, KafkaSourceEnumState> kafka;
+        private final SplitEnumeratorContext<KafkaPartitionSplit> context;
+
+        FinishingEnumerator(SplitEnumerator<KafkaPartitionSplit, KafkaSourceEnumState> kafka,
+                            SplitEnumeratorContext<KafkaPartitionSplit> context) {
+            this.kafka = kafka;
+            this.context = context;
+        }
+
+        @Override
+        public void start() {
+            kafka.start();
+        }
+
+        @Override
+        public void handleSplitRequest(int subtaskId, String requesterHostname) {
+            kafka.handleSplitRequest(subtaskId, requesterHostname);
+        }
+
+        @Override
+        public void addSplitsBack(List<KafkaPartitionSplit> splits, int subtaskId) {
+            kafka.addSplitsBack(splits, subtaskId);
+        }
+
+        @Override
+        public void addReader(int subtaskId) {
+            kafka.addReader(subtaskId);
+            context.signalNoMoreSplits(subtaskId);
+        }
+
+        @Override
+        public KafkaSourceEnumState snapshotState(long checkpointId) throws Exception {
+            return kafka.snapshotState(checkpointId);
+        }
+
+        @Override
+        public void notifyCheckpointComplete(long checkpointId) throws Exception {
+            kafka.notifyCheckpointComplete(checkpointId);
+        }
+
+        @Override
+        public void handleSourceEvent(int subtaskId, SourceEvent event) {
+            kafka.handleSourceEvent(subtaskId, event);
+        }
+
+        @Override
+        public void close() throws IOException {
+            kafka.close();
+        }
     }
 
     /**

@@ -22,6 +22,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Instant;
@@ -44,6 +45,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * parallelism 1, 2 and 4, a backfill handed off to the streaming job, and a chain of savepoints
  * rescaling 2 → 1 → 4 must all end with the same final snapshot for every user.
  */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
 class BackfillIT extends BrokerTest {
 
     @RegisterExtension
@@ -159,6 +161,22 @@ class BackfillIT extends BrokerTest {
         Map<String, List<Long>> versions = versions(atTwo.topics().output());
         assertConsecutive(versions, "across two rescales");
         assertSameFinalSnapshots(liveArrival, finalSnapshots(atTwo), "2 -> 1 -> 4");
+    }
+
+    @Test
+    void aStoppedBackfillResumesFromItsSavepointToTheSameResult() throws Exception {
+        JobConfig first = config("resume", ARRIVAL_TOPIC, 2, Map.of());
+        CountDownLatch stop = new CountDownLatch(1);
+        stop.countDown(); // SIGTERM right after the start: the savepoint waits for the tasks, then cuts in
+        BackfillCommand.Result stopped = BackfillCommand.run(first, stop);
+        assertNotNull(stopped.savepoint(), "SIGTERM (here: the latch) stops a backfill with a savepoint");
+
+        JobConfig resumed = config("resume", ARRIVAL_TOPIC, 2, Map.of("state.restore-from", stopped.savepoint()));
+        BackfillCommand.Result rest = BackfillCommand.run(resumed, new CountDownLatch(1));
+        assertEquals(RECORDS, stopped.counters().recordsIn() + rest.counters().recordsIn(),
+                "the two runs together read every record once");
+        assertConsecutive(versions(first.topics().output()), "across the interruption");
+        assertSameFinalSnapshots(liveArrival, finalSnapshots(first), "stopped and resumed");
     }
 
     private static JobConfig config(String prefix, String input, int parallelism, Map<String, String> extra) throws Exception {
