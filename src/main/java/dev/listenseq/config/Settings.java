@@ -29,7 +29,10 @@ public final class Settings {
             "duration", ConfigKeys.DEMO_DURATION.name(),
             "seed", ConfigKeys.DEMO_SEED.name(),
             "parallelism", ConfigKeys.PARALLELISM.name(),
-            "delivery", ConfigKeys.DELIVERY.name());
+            "delivery", ConfigKeys.DELIVERY.name(),
+            "topic", ConfigKeys.TOPIC_OUTPUT.name(),
+            "history-topic", ConfigKeys.READER_HISTORY_TOPIC.name(),
+            "port", ConfigKeys.READER_HTTP_PORT.name());
 
     private final Map<String, String> values;
     private final Map<String, String> origins;

@@ -42,12 +42,17 @@ public final class TopicAdmin {
         Optional<Short> replication = topics.replicationFactor() == 0
                 ? Optional.empty() : Optional.of((short) topics.replicationFactor());
         Optional<Integer> partitions = Optional.of(topics.partitions());
-        List<NewTopic> wanted = List.of(
+        List<NewTopic> wanted = new ArrayList<>(List.of(
                 new NewTopic(topics.input(), partitions, replication),
                 new NewTopic(topics.output(), partitions, replication)
                         .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)),
                 new NewTopic(topics.dlq(), partitions, replication),
-                new NewTopic(topics.late(), partitions, replication));
+                new NewTopic(topics.late(), partitions, replication)));
+        if (topics.history() != null) {
+            // Not compacted: every snapshot stays for the broker's retention (set retention.ms to the training window).
+            wanted.add(new NewTopic(topics.history(), partitions, replication)
+                    .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE)));
+        }
         Properties props = KafkaConnectors.clientProperties(config);
         props.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, String.valueOf(TIMEOUT_SECONDS * 1000));
         LOG.info("Checking topics on {} ...", config.bootstrapServers());
