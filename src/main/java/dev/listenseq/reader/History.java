@@ -35,7 +35,7 @@ public final class History {
         void accept(UserSequence snapshot, byte[] encoded);
     }
 
-    /** Progress of a scan: records read so far of the total to read. */
+    /** Progress of a scan: offsets read so far of the total to read (records plus transaction markers). */
     public interface Progress {
         void update(long scanned, long total);
     }
@@ -111,7 +111,13 @@ public final class History {
                         skipped++;
                     }
                 }
-                // Transaction markers and aborted records take offsets too: finish on positions, not counts.
+                // Transaction markers and aborted records take offsets too: progress and the end go by position.
+                long done = 0;
+                for (TopicPartition tp : partitions) {
+                    if (end.get(tp) > begin.get(tp)) {
+                        done += Math.min(end.get(tp), toRead.contains(tp) ? consumer.position(tp) : end.get(tp)) - begin.get(tp);
+                    }
+                }
                 toRead.removeIf(tp -> {
                     if (consumer.position(tp) >= end.get(tp)) {
                         consumer.pause(List.of(tp));
@@ -119,7 +125,7 @@ public final class History {
                     }
                     return false;
                 });
-                progress.update(Math.min(records, total), total);
+                progress.update(done, total);
             }
             progress.update(total, total);
             return new ScanStats(records, snapshots, skipped);

@@ -190,7 +190,7 @@ public final class ReaderCommands {
             long now = System.nanoTime();
             if (now - lastPrint[0] > 2_000_000_000L || scanned == total) {
                 lastPrint[0] = now;
-                err.printf("  scanned %,d of %,d history records (%d%%)%n", scanned, total,
+                err.printf("  read %,d of %,d offsets (%d%%)%n", scanned, total,
                         total == 0 ? 100 : 100 * scanned / total);
             }
         });
