@@ -200,7 +200,7 @@ public final class ReaderCommands {
         return 0;
     }
 
-    private static int serve(Parsed p, PrintStream out, PrintStream err) throws ReaderException {
+    private static int serve(Parsed p, PrintStream out, PrintStream err) {
         if (!p.positional().isEmpty()) {
             throw new UsageException("serve takes no words, only flags: listenseq serve [--port N]");
         }

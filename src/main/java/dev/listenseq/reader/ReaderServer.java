@@ -27,6 +27,7 @@ public final class ReaderServer implements AutoCloseable {
 
     private static final String USERS = "/users/";
     private static final String SEQUENCE = "/sequence";
+    private static final String NODELAY = "sun.net.httpserver.nodelay";
 
     private final SequenceReader reader;
     private final HttpServer server;
@@ -40,6 +41,11 @@ public final class ReaderServer implements AutoCloseable {
 
     /** Starts serving the reader on host:port (port 0 picks a free one). */
     public static ReaderServer start(SequenceReader reader, String host, int port) {
+        // The JDK server leaves Nagle's algorithm on: with the client's delayed ACKs every small response
+        // would wait ~40 ms. Read once per JVM, before the first server starts; an explicit setting wins.
+        if (System.getProperty(NODELAY) == null) {
+            System.setProperty(NODELAY, "true");
+        }
         HttpServer server;
         try {
             server = HttpServer.create(new InetSocketAddress(host, port), 128);

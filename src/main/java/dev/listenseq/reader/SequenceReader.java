@@ -186,6 +186,9 @@ public final class SequenceReader implements AutoCloseable {
                     sleep(Math.min(5_000, 100L << Math.min(failures, 6)));
                 }
             }
+        } catch (RuntimeException e) {
+            // Not a Kafka problem (say, the disk store failed): stop, and let /health and isRunning() say so.
+            LOG.error("Reading {} stopped", config.topic(), e);
         } finally {
             consumer.close(Duration.ofSeconds(5));
         }
