@@ -185,11 +185,12 @@ public final class ReaderCommands {
         TrainingExport.Format format = TrainingExport.Format.forPath(target);
         err.printf("Exporting %,d labels of %,d users from %s as %s ...%n", labels.size(),
                 labels.stream().map(Label::userId).distinct().count(), config.historyTopic(), format);
-        long[] lastPrint = {0};
+        long[] lastPrint = {0, -1};
         TrainingExport.Result result = TrainingExport.run(config, labels, target, format, (scanned, total) -> {
             long now = System.nanoTime();
-            if (now - lastPrint[0] > 2_000_000_000L || scanned == total) {
+            if (scanned != lastPrint[1] && (now - lastPrint[0] > 2_000_000_000L || scanned == total)) {
                 lastPrint[0] = now;
+                lastPrint[1] = scanned;
                 err.printf("  read %,d of %,d offsets (%d%%)%n", scanned, total,
                         total == 0 ? 100 : 100 * scanned / total);
             }
