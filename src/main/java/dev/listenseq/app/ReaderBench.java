@@ -34,10 +34,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.SplittableRandom;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 
@@ -56,7 +58,7 @@ final class ReaderBench {
     }
 
     static int run(List<String> args, PrintStream out) throws Exception {
-        Map<String, Integer> opts = new java.util.HashMap<>(Map.of("users", 20_000, "items", 50, "requests", 20_000));
+        Map<String, Integer> opts = new HashMap<>(Map.of("users", 20_000, "items", 50, "requests", 20_000));
         for (int i = 0; i < args.size(); i += 2) {
             String name = args.get(i).replaceFirst("^--", "");
             if (!opts.containsKey(name) || i + 1 >= args.size()) {
@@ -122,7 +124,7 @@ final class ReaderBench {
     }
 
     /** Times single calls on random users after a warm-up of the same size. */
-    private static String latency(String what, int requests, int users, java.util.function.Function<String, Object> call) {
+    private static String latency(String what, int requests, int users, Function<String, Object> call) {
         SplittableRandom random = new SplittableRandom(7);
         Supplier<String> user = () -> userId(random.nextInt(users));
         for (int i = 0; i < requests; i++) {

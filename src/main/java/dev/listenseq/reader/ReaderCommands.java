@@ -33,7 +33,6 @@ import java.util.concurrent.CountDownLatch;
  */
 public final class ReaderCommands {
 
-    public static final Set<String> COMMANDS = Set.of("get", "tail", "export", "serve");
     private static final Set<String> SWITCHES = Set.of("json", "from-beginning");
 
     /** Usage lines, for the entry point's help. */

@@ -43,10 +43,6 @@ public record ReaderConfig(String bootstrapServers, String topic, String history
         return new ReaderConfig(bootstrapServers, this.topic, topic, clientProperties, storeDir);
     }
 
-    public ReaderConfig withStoreDir(Path dir) {
-        return new ReaderConfig(bootstrapServers, topic, historyTopic, clientProperties, dir);
-    }
-
     /** Consumer properties: byte arrays, read_committed (exactly-once output is visible only when committed), no group. */
     Properties consumerProperties() {
         Properties props = new Properties();

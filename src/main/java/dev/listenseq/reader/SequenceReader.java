@@ -142,10 +142,6 @@ public final class SequenceReader implements AutoCloseable {
                 lastSkipped);
     }
 
-    public ReaderConfig config() {
-        return config;
-    }
-
     @Override
     public void close() {
         running = false;
