@@ -30,8 +30,12 @@ final class FlinkFreeClassLoader {
     private FlinkFreeClassLoader() {
     }
 
-    static URLClassLoader create() throws Exception {
+    /** The loader; {@code first} entries (folders) come before everything, so they can shadow resources. */
+    static URLClassLoader create(Path... first) throws Exception {
         List<URL> urls = new ArrayList<>();
+        for (Path p : first) {
+            urls.add(p.toUri().toURL());
+        }
         for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
             Path path = Path.of(entry);
             String name = path.getFileName().toString();
@@ -47,9 +51,14 @@ final class FlinkFreeClassLoader {
 
     /** Runs a reader command (get, tail, export, serve) inside a fresh Flink-free loader. */
     static Run command(String command, String... args) throws Exception {
+        return command(List.of(), command, args);
+    }
+
+    /** Runs a reader command in a loader whose classpath starts with the given folders. */
+    static Run command(List<Path> first, String command, String... args) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try (URLClassLoader loader = create()) {
+        try (URLClassLoader loader = create(first.toArray(Path[]::new))) {
             Class<?> commands = loader.loadClass("dev.listenseq.reader.ReaderCommands");
             Method run = commands.getMethod("run", String.class, List.class, PrintStream.class, PrintStream.class);
             Thread current = Thread.currentThread();

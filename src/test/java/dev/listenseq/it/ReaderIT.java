@@ -1,6 +1,8 @@
 package dev.listenseq.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.listenseq.avro.ListenEvent;
 import dev.listenseq.avro.ListenType;
 import dev.listenseq.avro.RecentEvent;
@@ -22,12 +24,17 @@ import dev.listenseq.reader.ReaderStats;
 import dev.listenseq.reader.SequenceReader;
 import dev.listenseq.reader.SnapshotJson;
 import dev.listenseq.reader.TrainingExport;
+import org.apache.avro.Schema;
 import org.apache.avro.file.DataFileReader;
+import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
@@ -334,6 +341,81 @@ class ReaderIT extends BrokerTest {
         assertEquals("error: " + bad + " line 2: label_time \"soon\" is neither epoch milliseconds nor an ISO-8601 time"
                 + " with an offset, like 2026-11-01T10:00:00Z\n", failed.err());
         assertFalse(Files.exists(badOut));
+    }
+
+    /**
+     * Snapshots written with an older release of the schema decode through the schema files: the
+     * reader is given a build whose schemas/ holds an older v1 (without artist_id and completion,
+     * which the current version added with defaults) and the current schema as v2.
+     */
+    @Test
+    void snapshotsFromAnOlderSchemaVersionAreReadThroughTheSchemaFiles() throws Exception {
+        String current = Files.readString(Path.of("schemas", "UserSequence-v1.avsc"));
+        ObjectNode older = (ObjectNode) SnapshotJson.MAPPER.readTree(current);
+        ObjectNode item = (ObjectNode) older.get("fields").get(4).get("type").get("items");
+        removeField(item, "artist_id");
+        ObjectNode recent = (ObjectNode) older.get("fields").get(5).get("type").get("items");
+        removeField(recent, "completion");
+        Path build = dir.resolve("older-build");
+        Files.createDirectories(build.resolve("schemas"));
+        Files.writeString(build.resolve("schemas/UserSequence-v1.avsc"), older.toString());
+        Files.writeString(build.resolve("schemas/UserSequence-v2.avsc"), current);
+
+        Schema olderSchema = new Schema.Parser().parse(older.toString());
+        GenericRecord song = new GenericData.Record(olderSchema.getField("items").schema().getElementType());
+        song.put("song_id", "song-a");
+        song.put("first_time", T0);
+        song.put("last_time", T0);
+        song.put("last_type", new GenericData.EnumSymbol(song.getSchema().getField("last_type").schema(), "PLAY"));
+        song.put("plays", 1);
+        song.put("skips", 0);
+        song.put("liked", false);
+        song.put("collected", false);
+        song.put("listened_ms", 120_000L);
+        song.put("weight", 0.5);
+        GenericRecord play = new GenericData.Record(olderSchema.getField("recent").schema().getElementType());
+        play.put("song_id", "song-a");
+        play.put("type", new GenericData.EnumSymbol(play.getSchema().getField("type").schema(), "PLAY"));
+        play.put("event_time", T0);
+        GenericRecord snapshot = new GenericData.Record(olderSchema);
+        snapshot.put("user_id", "old-user");
+        snapshot.put("version", 3L);
+        snapshot.put("as_of", T0);
+        snapshot.put("emitted_at", T0 + 1000);
+        snapshot.put("items", List.of(song));
+        snapshot.put("recent", List.of(play));
+        byte[] value = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), olderSchema).encode(snapshot).array();
+
+        String topic = "older-out";
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        }
+        TestKafka.send(kafka, List.of(new ProducerRecord<>(topic, bytes("old-user"), value)));
+
+        FlinkFreeClassLoader.Run run = FlinkFreeClassLoader.command(List.of(build), "get", "old-user", "--json",
+                "--bootstrap-servers", kafka.bootstrapServers(), "--topic", topic);
+        assertEquals(0, run.exitCode(), run.err());
+        JsonNode read = SnapshotJson.MAPPER.readTree(run.out());
+        assertEquals(3, read.get("version").asLong());
+        assertEquals("song-a", read.get("items").get(0).get("song_id").asText());
+        assertTrue(read.get("items").get(0).get("artist_id").isNull(), "a field the old writer lacked takes its default");
+        assertTrue(read.get("recent").get(0).get("completion").isNull());
+
+        // This build has no such version: the record is not misread, it is not a snapshot.
+        FlinkFreeClassLoader.Run unknown = FlinkFreeClassLoader.command("get", "old-user",
+                "--bootstrap-servers", kafka.bootstrapServers(), "--topic", topic);
+        assertEquals(1, unknown.exitCode(), unknown.out());
+    }
+
+    private static void removeField(ObjectNode record, String name) {
+        ArrayNode fields = (ArrayNode) record.get("fields");
+        for (int i = 0; i < fields.size(); i++) {
+            if (fields.get(i).get("name").asText().equals(name)) {
+                fields.remove(i);
+                return;
+            }
+        }
+        fail("no field " + name + " in " + record.get("name"));
     }
 
     private static boolean sameView(SequenceReader reader, Map<String, UserSequence> truth) {
