@@ -5,7 +5,14 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -23,6 +30,60 @@ class ArchitectureTest {
             List<String> offenders = importing(MAIN.resolve(pkg), "import org.apache.flink");
             assertTrue(Files.isDirectory(MAIN.resolve(pkg)));
             assertEquals(List.of(), offenders, pkg + "/ must stay plain Java");
+        }
+    }
+
+    /**
+     * The reader is for feature consumers who run no Flink: it, and every project package it uses,
+     * imports no Flink class, and its own imports stay within kafka-clients, Avro, Jackson, slf4j,
+     * RocksDB and the JDK. (ReaderIT also runs the reader commands on a classpath without Flink.)
+     */
+    @Test
+    void readerAndEverythingItUsesDoNotDependOnFlink() throws IOException {
+        List<String> allowed = List.of("import java.", "import javax.", "import com.sun.net.httpserver.",
+                "import org.apache.kafka.clients.", "import org.apache.kafka.common.", "import org.apache.avro.",
+                "import com.fasterxml.jackson.", "import org.slf4j.", "import org.rocksdb.", "import dev.listenseq.",
+                "import static java.");
+        List<String> unexpected = new ArrayList<>();
+        for (Path file : javaFiles(MAIN.resolve("reader"))) {
+            for (String line : Files.readAllLines(file)) {
+                if (line.startsWith("import ") && allowed.stream().noneMatch(line::startsWith)) {
+                    unexpected.add(file.getFileName() + ": " + line);
+                }
+            }
+        }
+        assertEquals(List.of(), unexpected, "reader/ may use kafka-clients, Avro, Jackson, slf4j, RocksDB and the JDK only");
+
+        Set<String> used = new TreeSet<>();
+        Deque<String> toVisit = new ArrayDeque<>(List.of("reader"));
+        while (!toVisit.isEmpty()) {
+            String pkg = toVisit.pop();
+            if (!used.add(pkg) || pkg.equals("avro")) {
+                continue;
+            }
+            for (Path file : javaFiles(MAIN.resolve(pkg))) {
+                for (String line : Files.readAllLines(file)) {
+                    Matcher m = PROJECT_IMPORT.matcher(line);
+                    if (m.find()) {
+                        toVisit.push(m.group(1));
+                    }
+                }
+            }
+        }
+        assertTrue(used.containsAll(List.of("reader", "codec", "avro")), "the reader uses the codec: " + used);
+        for (String pkg : used) {
+            if (!pkg.equals("avro")) {
+                assertEquals(List.of(), importing(MAIN.resolve(pkg), "import org.apache.flink"),
+                        pkg + "/ is used by the reader and must not import Flink");
+            }
+        }
+    }
+
+    private static final Pattern PROJECT_IMPORT = Pattern.compile("^import (?:static )?dev\\.listenseq\\.([a-z]+)\\.");
+
+    private static List<Path> javaFiles(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.filter(p -> p.toString().endsWith(".java")).collect(Collectors.toList());
         }
     }
 

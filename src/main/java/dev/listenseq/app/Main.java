@@ -4,12 +4,15 @@ import dev.listenseq.config.ConfigException;
 import dev.listenseq.config.ConfigKey;
 import dev.listenseq.config.ConfigKeys;
 import dev.listenseq.config.StartupException;
+import dev.listenseq.reader.ReaderCommands;
 
 import java.util.Arrays;
 import java.util.List;
 
 /**
- * The command-line entry point: {@code demo}, {@code stream} or {@code help}. Thin on purpose:
+ * The command-line entry point: {@code demo}, {@code stream}, the feature consumers' commands
+ * ({@code get}, {@code tail}, {@code export}, {@code serve}; Flink-free, in the reader package),
+ * {@code reader-bench} or {@code help}. Thin on purpose:
  * parse settings, hand over to the command. Nothing here logs, so the demo can route logging to a
  * file before the first logger is created.
  */
@@ -31,6 +34,15 @@ public final class Main {
                     break;
                 case "backfill":
                     System.exit(BackfillCommand.run(rest));
+                    break;
+                case "get":
+                case "tail":
+                case "export":
+                case "serve":
+                    System.exit(ReaderCommands.run(command, rest, System.out, System.err));
+                    break;
+                case "reader-bench":
+                    System.exit(ReaderBench.run(rest));
                     break;
                 case "help":
                 case "--help":
@@ -68,6 +80,12 @@ public final class Main {
                 "           --from T --to T (epoch ms, ISO-8601 or a date; Kafka record time, [from, to)),",
                 "           --end-with-savepoint true to hand off to `stream` exactly where it stopped.",
                 "           Prints progress per partition; SIGTERM stops it with a savepoint it can resume from.",
+                "",
+                "feature consumers (no Flink needed; same job file and --key value settings):"));
+        ReaderCommands.HELP.forEach(System.out::println);
+        System.out.println(String.join("\n",
+                "  reader-bench [--users N] [--items N] [--requests N]",
+                "           get latency from the library and over HTTP on loopback, and memory per user",
                 "  help     this text",
                 "",
                 "keys (default):"));

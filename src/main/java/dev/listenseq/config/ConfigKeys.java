@@ -52,6 +52,8 @@ public final class ConfigKeys {
             "Dead-letter topic: DeadLetter records for input the job could not use.");
     public static final ConfigKey<String> TOPIC_LATE = ConfigKey.text("topics.late", "listen-events-late",
             "Late topic: the original bytes of events older than the user's horizon (as_of - sequence.max-age).");
+    public static final ConfigKey<String> TOPIC_HISTORY = ConfigKey.optionalText("topics.history",
+            "Optional history topic: the job writes every snapshot here as well, not compacted, for point-in-time lookups and training export. Empty: off.");
     public static final ConfigKey<Boolean> TOPICS_CREATE = ConfigKey.bool("topics.create", true,
             "Create missing topics at start (existing topics are left as they are).");
     public static final ConfigKey<Integer> TOPICS_PARTITIONS = ConfigKey.integer("topics.partitions", 6, 1, 10_000,
@@ -163,10 +165,17 @@ public final class ConfigKeys {
     public static final ConfigKey<String> DEMO_WORK_DIR = ConfigKey.text("demo.work-dir", "target/demo",
             "Demo: folder for the broker's log, checkpoints, RocksDB and the log file; emptied at start (only a folder the demo made).");
 
+    public static final ConfigKey<String> READER_HISTORY_TOPIC = ConfigKey.optionalText("reader.history-topic",
+            "Reader: topic scanned by as-of lookups and the training export. Default: topics.history when set, else topics.output (which holds only the history compaction has not removed yet).");
+    public static final ConfigKey<String> READER_STORE_DIR = ConfigKey.optionalText("reader.store-dir",
+            "Reader: folder of an on-disk store (RocksDB) for more users than memory holds; emptied and rebuilt from the topic at each start. Empty: snapshots held in memory.");
+    public static final ConfigKey<Integer> READER_HTTP_PORT = ConfigKey.integer("reader.http-port", 8080, 0, 65_535,
+            "Reader: port of the HTTP lookup endpoint started by serve (0 picks a free port).");
+
     public static final List<ConfigKey<?>> ALL = List.of(
             JOB_NAME, PARALLELISM, MAX_PARALLELISM,
             BOOTSTRAP_SERVERS, GROUP_ID,
-            TOPIC_INPUT, TOPIC_OUTPUT, TOPIC_DLQ, TOPIC_LATE, TOPICS_CREATE, TOPICS_PARTITIONS, TOPICS_REPLICATION,
+            TOPIC_INPUT, TOPIC_OUTPUT, TOPIC_DLQ, TOPIC_LATE, TOPIC_HISTORY, TOPICS_CREATE, TOPICS_PARTITIONS, TOPICS_REPLICATION,
             STARTING_OFFSETS,
             DELIVERY, TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT,
             CHECKPOINT_INTERVAL, CHECKPOINT_TIMEOUT, CHECKPOINT_DIR, SAVEPOINT_DIR,
@@ -178,7 +187,8 @@ public final class ConfigKeys {
             ID_MAX_LENGTH, MAX_CLOCK_SKEW,
             DEMO_USERS, DEMO_RATE, DEMO_DURATION, DEMO_SONGS, DEMO_SEED,
             DEMO_DUPLICATE_RATE, DEMO_OUT_OF_ORDER_RATE, DEMO_MALFORMED_RATE,
-            DEMO_SHOW_USERS, DEMO_WEB_UI_PORT, DEMO_WORK_DIR);
+            DEMO_SHOW_USERS, DEMO_WEB_UI_PORT, DEMO_WORK_DIR,
+            READER_HISTORY_TOPIC, READER_STORE_DIR, READER_HTTP_PORT);
 
     private ConfigKeys() {
     }

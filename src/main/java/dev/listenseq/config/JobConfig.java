@@ -57,8 +57,11 @@ public record JobConfig(
     public record Backfill(Instant from, Instant to, boolean endWithSavepoint, Duration progressInterval) {
     }
 
-    /** Topic names and how to create missing topics; replicationFactor 0 means the broker's default. */
-    public record Topics(String input, String output, String dlq, String late,
+    /**
+     * Topic names and how to create missing topics; replicationFactor 0 means the broker's default.
+     * history is null when the job writes no history topic.
+     */
+    public record Topics(String input, String output, String dlq, String late, String history,
                          boolean create, int partitions, int replicationFactor) {
 
         /** The input topics: topics.input split at commas. */
@@ -99,6 +102,11 @@ public record JobConfig(
             problems.add("topics.input, topics.output, topics.dlq and topics.late must be four different topics; they are "
                     + input + ", " + output + ", " + dlq + ", " + late);
         }
+        String history = s.get(ConfigKeys.TOPIC_HISTORY);
+        if (List.of(input, output, dlq, late).contains(history)) {
+            problems.add(s.problem(ConfigKeys.TOPIC_HISTORY, history,
+                    "it must differ from topics.input, topics.output, topics.dlq and topics.late"));
+        }
         int parallelism = s.get(ConfigKeys.PARALLELISM);
         int maxParallelism = s.get(ConfigKeys.MAX_PARALLELISM);
         if (parallelism > maxParallelism) {
@@ -121,7 +129,7 @@ public record JobConfig(
                 s.get(ConfigKeys.BOOTSTRAP_SERVERS),
                 groupId.isEmpty() ? jobName : groupId,
                 s.withPrefix(ConfigKeys.KAFKA_CLIENT_PREFIX),
-                new Topics(input, output, dlq, late,
+                new Topics(input, output, dlq, late, history.isEmpty() ? null : history,
                         s.get(ConfigKeys.TOPICS_CREATE), s.get(ConfigKeys.TOPICS_PARTITIONS),
                         s.get(ConfigKeys.TOPICS_REPLICATION)),
                 s.get(ConfigKeys.STARTING_OFFSETS),

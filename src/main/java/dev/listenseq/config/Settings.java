@@ -32,7 +32,10 @@ public final class Settings {
             Map.entry("delivery", ConfigKeys.DELIVERY.name()),
             Map.entry("from", ConfigKeys.BACKFILL_FROM.name()),
             Map.entry("to", ConfigKeys.BACKFILL_TO.name()),
-            Map.entry("end-with-savepoint", ConfigKeys.BACKFILL_SAVEPOINT.name()));
+            Map.entry("end-with-savepoint", ConfigKeys.BACKFILL_SAVEPOINT.name()),
+            Map.entry("topic", ConfigKeys.TOPIC_OUTPUT.name()),
+            Map.entry("history-topic", ConfigKeys.READER_HISTORY_TOPIC.name()),
+            Map.entry("port", ConfigKeys.READER_HTTP_PORT.name()));
 
     private final Map<String, String> values;
     private final Map<String, String> origins;

@@ -1,5 +1,6 @@
 package dev.listenseq.embedded;
 
+import kafka.server.BrokerServer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 import org.apache.kafka.metadata.bootstrap.BootstrapMetadata;
@@ -69,6 +70,15 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     public String bootstrapServers() {
         return cluster.bootstrapServers();
+    }
+
+    /** Stops the broker and starts it again on the same port and log (the controller keeps running). */
+    public void restartBroker() throws Exception {
+        for (BrokerServer broker : cluster.brokers().values()) {
+            broker.shutdown();
+            broker.startup();
+        }
+        cluster.waitForReadyBrokers();
     }
 
     @Override

@@ -104,6 +104,11 @@ public final class KafkaConnectors {
         return sink(config, "snapshots", new SnapshotSerializer(config.topics().output()));
     }
 
+    /** The same snapshots as {@link #snapshotSink}, to the history topic (topics.history), which is not compacted. */
+    public static KafkaSink<UserSequence> historySink(JobConfig config) {
+        return sink(config, "history", new SnapshotSerializer(config.topics().history()));
+    }
+
     public static KafkaSink<DeadLetter> deadLetterSink(JobConfig config) {
         return sink(config, "dlq", new DeadLetterSerializer(config.topics().dlq()));
     }

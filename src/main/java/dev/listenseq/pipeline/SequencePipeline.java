@@ -28,6 +28,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *                        (kafka-dead-letters)                   (kafka-late-events)
  * </pre>
  *
+ * With topics.history set, the snapshots also go to a non-compacted history topic
+ * (kafka-user-sequence-history) for point-in-time reads.
+ *
  * Operator uids (in brackets) are part of the savepoint format: never change them.
  */
 public final class SequencePipeline {
@@ -38,6 +41,7 @@ public final class SequencePipeline {
     public static final String SNAPSHOT_SINK_UID = "kafka-user-sequences";
     public static final String DLQ_SINK_UID = "kafka-dead-letters";
     public static final String LATE_SINK_UID = "kafka-late-events";
+    public static final String HISTORY_SINK_UID = "kafka-user-sequence-history";
 
     /** The three outputs of the graph. */
     public record Outputs(DataStream<UserSequence> snapshots, DataStream<DeadLetter> deadLetters,
@@ -103,5 +107,10 @@ public final class SequencePipeline {
                 .uid(DLQ_SINK_UID).name("Kafka: dead letters");
         outputs.late().sinkTo(KafkaConnectors.lateSink(config))
                 .uid(LATE_SINK_UID).name("Kafka: late events");
+        if (config.topics().history() != null) {
+            // Optional (topics.history): a new sink with no state, so savepoints from before it still restore.
+            outputs.snapshots().sinkTo(KafkaConnectors.historySink(config))
+                    .uid(HISTORY_SINK_UID).name("Kafka: sequence history");
+        }
     }
 }

@@ -48,7 +48,7 @@ class JobConfigTest {
         assertEquals("listening-sequence-builder", c.groupId());
         assertEquals(Map.of(), c.kafkaClientProperties());
         assertEquals(new JobConfig.Topics("listen-events", "user-sequences", "listen-events-dlq",
-                "listen-events-late", true, 6, 0), c.topics());
+                "listen-events-late", null, true, 6, 0), c.topics());
         assertEquals(StartingOffsets.COMMITTED, c.startingOffsets());
         assertEquals(Delivery.EXACTLY_ONCE, c.delivery());
         assertEquals("listening-sequence-builder", c.transactionalIdPrefix());
@@ -179,6 +179,17 @@ class JobConfigTest {
     }
 
     @Test
+    void historyTopicIsOffByDefaultAndMustBeItsOwnTopic() {
+        assertEquals("user-sequences-history",
+                config(Map.of("topics.history", "user-sequences-history")).topics().history());
+
+        ConfigException e = rejected(Map.of("topics.history", "user-sequences"));
+
+        assertEquals("topics.history is \"user-sequences\"; it must differ from topics.input, topics.output,"
+                + " topics.dlq and topics.late (fix it in the given settings)", e.getMessage());
+    }
+
+    @Test
     void parallelismAboveMaxParallelismIsRejected() {
         ConfigException e = rejected(Map.of("parallelism", "8", "max-parallelism", "4"));
 
@@ -251,7 +262,7 @@ class JobConfigTest {
 
         assertEquals("b1:9092,b2:9092", c.bootstrapServers());
         assertEquals(new JobConfig.Topics("listen-events", "user-sequences", "listen-events-dlq",
-                "listen-events-late", false, 12, 3), c.topics());
+                "listen-events-late", null, false, 12, 3), c.topics());
         assertEquals(StartingOffsets.EARLIEST, c.startingOffsets());
         assertEquals(Duration.ofMinutes(2), c.checkpointTimeout());
         assertEquals(StateBackend.HASHMAP, c.stateBackend());

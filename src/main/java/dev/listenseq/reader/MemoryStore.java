@@ -1,0 +1,34 @@
+package dev.listenseq.reader;
+
+import java.util.concurrent.ConcurrentHashMap;
+
+/** Snapshots on the heap: a concurrent map from user to its latest encoded snapshot. */
+public final class MemoryStore implements SnapshotStore {
+
+    private final ConcurrentHashMap<String, Entry> latest = new ConcurrentHashMap<>();
+
+    @Override
+    public boolean putIfNewer(String user, long version, byte[] encoded) {
+        Entry held = latest.get(user);
+        if (held != null && held.version() >= version) {
+            return false;
+        }
+        latest.put(user, new Entry(version, encoded));
+        return true;
+    }
+
+    @Override
+    public Entry get(String user) {
+        return latest.get(user);
+    }
+
+    @Override
+    public long size() {
+        return latest.size();
+    }
+
+    @Override
+    public void close() {
+        latest.clear();
+    }
+}

@@ -1,0 +1,25 @@
+package dev.listenseq.reader;
+
+/**
+ * Latest snapshot per user, as single-object-encoded bytes with their version. One thread writes
+ * (the reader's consumer), any number read. Keeping bytes rather than decoded records costs one
+ * decode per lookup (microseconds) and holds each user in about the size of its Kafka record.
+ */
+public interface SnapshotStore extends AutoCloseable {
+
+    /** A held snapshot: its version and encoded bytes. */
+    record Entry(long version, byte[] encoded) {
+    }
+
+    /** Keeps the snapshot unless one with the same or a higher version is held; true when kept. */
+    boolean putIfNewer(String user, long version, byte[] encoded);
+
+    /** The held snapshot, or null for a user never seen. */
+    Entry get(String user);
+
+    /** Users held. */
+    long size();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,65 @@
+package dev.listenseq.reader;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Both stores keep the highest version per user, whatever order versions arrive in. */
+class SnapshotStoreTest {
+
+    @TempDir
+    Path dir;
+
+    private static void highestVersionWins(SnapshotStore store) {
+        assertTrue(store.putIfNewer("alice", 2, new byte[] {2}));
+        assertFalse(store.putIfNewer("alice", 1, new byte[] {1}), "an older version arriving late");
+        assertFalse(store.putIfNewer("alice", 2, new byte[] {9}), "a duplicate of the held version");
+        assertTrue(store.putIfNewer("alice", 5, new byte[] {5}));
+        assertTrue(store.putIfNewer("bob", 1, new byte[] {7, 7}));
+
+        assertEquals(5, store.get("alice").version());
+        assertArrayEquals(new byte[] {5}, store.get("alice").encoded());
+        assertArrayEquals(new byte[] {7, 7}, store.get("bob").encoded());
+        assertNull(store.get("carol"));
+        assertEquals(2, store.size());
+    }
+
+    @Test
+    void memoryStore() {
+        try (SnapshotStore store = new MemoryStore()) {
+            highestVersionWins(store);
+        }
+    }
+
+    @Test
+    void diskStoreStartsEmptyEachTime() {
+        Path folder = dir.resolve("store");
+        try (SnapshotStore store = DiskStore.open(folder)) {
+            highestVersionWins(store);
+        }
+        try (SnapshotStore store = DiskStore.open(folder)) {
+            assertNull(store.get("alice"), "the store is a cache of the topic, rebuilt at each start");
+            assertEquals(0, store.size());
+        }
+    }
+
+    @Test
+    void diskStoreRefusesAFolderThatIsNotOneOfItsOwn() throws Exception {
+        Files.writeString(dir.resolve("precious.txt"), "data");
+
+        ReaderException e = assertThrows(ReaderException.class, () -> DiskStore.open(dir));
+
+        assertEquals("reader.store-dir " + dir + " is not empty and not a reader store;"
+                + " point it at an empty or new folder (it is emptied at every start)", e.getMessage());
+        assertTrue(Files.exists(dir.resolve("precious.txt")));
+    }
+}
