@@ -21,6 +21,12 @@ public final class Main {
     public static void main(String[] args) throws Exception {
         String command = args.length == 0 ? "help" : args[0];
         List<String> rest = Arrays.asList(args).subList(Math.min(1, args.length), args.length);
+        if (command.equals("stream") && StreamCommand.insideFlinkCluster()) {
+            // Submitted to a cluster (CLI, REST or application mode), so this may be the JobManager's JVM:
+            // never exit it; errors go back to whoever submitted the job as exceptions.
+            StreamCommand.submit(rest);
+            return;
+        }
         try {
             switch (command) {
                 case "demo":
@@ -60,7 +66,8 @@ public final class Main {
                 "           --bootstrap-servers HOST:PORT (use an external Kafka instead of the embedded one)",
                 "  stream   the always-on job against a Kafka cluster (job file jobs/streaming.properties);",
                 "           --bootstrap-servers HOST:PORT and any key below override the file. SIGTERM stops it",
-                "           with a savepoint; restart with --state.restore-from <savepoint path>.",
+                "           with a savepoint; restart with --state.restore-from <savepoint path>. Submitted to a",
+                "           Flink cluster (target/listenseq-job.jar), it submits the job and returns.",
                 "  help     this text",
                 "",
                 "keys (default):"));
