@@ -9,7 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The command-line entry point: {@code demo}, {@code stream} or {@code help}. Thin on purpose:
+ * The command-line entry point: {@code demo}, {@code stream}, {@code cluster} or {@code help}. Thin on purpose:
  * parse settings, hand over to the command. Nothing here logs, so the demo can route logging to a
  * file before the first logger is created.
  */
@@ -34,6 +34,9 @@ public final class Main {
                     break;
                 case "stream":
                     System.exit(StreamCommand.run(rest));
+                    break;
+                case "cluster":
+                    System.exit(ClusterCommand.run(rest));
                     break;
                 case "help":
                 case "--help":
@@ -68,6 +71,9 @@ public final class Main {
                 "           --bootstrap-servers HOST:PORT and any key below override the file. SIGTERM stops it",
                 "           with a savepoint; restart with --state.restore-from <savepoint path>. Submitted to a",
                 "           Flink cluster (target/listenseq-job.jar), it submits the job and returns.",
+                "  cluster  the job jar on a real Flink cluster of separate processes on this machine: Kafka, a",
+                "           JobManager and TaskManagers, traffic (job file jobs/cluster.properties). Flags as for demo,",
+                "           --cluster.kill-taskmanager-after 30s kills one TaskManager and prints the recovery time.",
                 "  help     this text",
                 "",
                 "keys (default):"));

@@ -143,6 +143,13 @@ public final class ConfigKeys {
     public static final ConfigKey<String> DEMO_WORK_DIR = ConfigKey.text("demo.work-dir", "target/demo",
             "Demo: folder for the broker's log, checkpoints, RocksDB and the log file; emptied at start (only a folder the demo made).");
 
+    public static final ConfigKey<Integer> CLUSTER_TASKMANAGERS = ConfigKey.integer("cluster.taskmanagers", 2, 1, 8,
+            "Cluster command: TaskManager processes (one slot each); at least parallelism.");
+    public static final ConfigKey<Duration> CLUSTER_KILL_AFTER = ConfigKey.optionalDuration("cluster.kill-taskmanager-after",
+            ONE_MS, "Cluster command: kill -9 one TaskManager this long after the start, start a replacement, and print the recovery time. Empty: no kill.");
+    public static final ConfigKey<String> CLUSTER_WORK_DIR = ConfigKey.text("cluster.work-dir", "target/cluster",
+            "Cluster command: folder for each run's broker, checkpoints, cluster configuration and process logs (a new run-* folder per run).");
+
     public static final List<ConfigKey<?>> ALL = List.of(
             JOB_NAME, PARALLELISM, MAX_PARALLELISM,
             BOOTSTRAP_SERVERS, GROUP_ID,
@@ -156,7 +163,8 @@ public final class ConfigKeys {
             EMIT_MIN_INTERVAL, ID_MAX_LENGTH, MAX_CLOCK_SKEW,
             DEMO_USERS, DEMO_RATE, DEMO_DURATION, DEMO_SONGS, DEMO_SEED,
             DEMO_DUPLICATE_RATE, DEMO_OUT_OF_ORDER_RATE, DEMO_MALFORMED_RATE,
-            DEMO_SHOW_USERS, DEMO_WEB_UI_PORT, DEMO_WORK_DIR);
+            DEMO_SHOW_USERS, DEMO_WEB_UI_PORT, DEMO_WORK_DIR,
+            CLUSTER_TASKMANAGERS, CLUSTER_KILL_AFTER, CLUSTER_WORK_DIR);
 
     private ConfigKeys() {
     }

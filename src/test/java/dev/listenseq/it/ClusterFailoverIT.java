@@ -9,17 +9,14 @@ import dev.listenseq.config.JobConfig;
 import dev.listenseq.config.Settings;
 import dev.listenseq.embedded.ListeningGenerator;
 import dev.listenseq.embedded.LocalFlinkCluster;
+import dev.listenseq.embedded.OutputWatcher;
 import dev.listenseq.sequence.MemoryStores;
 import dev.listenseq.sequence.SequenceUpdater;
 import dev.listenseq.sequence.SnapshotBuilder;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -35,7 +32,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
@@ -59,6 +57,8 @@ class ClusterFailoverIT extends BrokerTest {
     private static final long DAY = 86_400_000L;
     private static final Pattern PROMETHEUS_LINE = Pattern.compile(
             "^flink_taskmanager_job_task_operator_listenseq_(\\w+)\\{(.*)} (\\S+)$", Pattern.MULTILINE);
+
+    private static final Pattern METRIC_NAME = Pattern.compile("^(flink_\\w+)[{ ]", Pattern.MULTILINE);
 
     private static LocalFlinkCluster cluster;
 
@@ -133,51 +133,6 @@ class ClusterFailoverIT extends BrokerTest {
         }
     }
 
-    /** Reads the committed output as it appears and notes when the first snapshot emitted after a time arrives. */
-    private static final class OutputWatcher implements AutoCloseable {
-        final Thread thread;
-        volatile boolean running = true;
-        volatile long after = Long.MAX_VALUE;
-        volatile long firstSeenAfter;
-        volatile long received;
-
-        OutputWatcher(String topic) {
-            Properties props = new Properties();
-            props.put("bootstrap.servers", kafka.bootstrapServers());
-            props.put("key.deserializer", ByteArrayDeserializer.class.getName());
-            props.put("value.deserializer", ByteArrayDeserializer.class.getName());
-            props.put("isolation.level", "read_committed");
-            props.put("enable.auto.commit", "false");
-            thread = new Thread(() -> {
-                try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
-                    List<TopicPartition> partitions = new ArrayList<>();
-                    for (PartitionInfo p : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
-                        partitions.add(new TopicPartition(topic, p.partition()));
-                    }
-                    consumer.assign(partitions);
-                    consumer.seekToEnd(partitions);
-                    while (running) {
-                        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(50))) {
-                            received++;
-                            // The record timestamp is the snapshot's emitted_at: the TaskManager's clock, this machine's.
-                            if (firstSeenAfter == 0 && r.timestamp() > after) {
-                                firstSeenAfter = System.currentTimeMillis();
-                            }
-                        }
-                    }
-                }
-            }, "cluster-it-output-watcher");
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            running = false;
-            thread.join(10_000);
-        }
-    }
-
     @Test
     void aTaskManagerKilledMidRunLosesAndRepeatsNothing() throws Exception {
         assertTrue(Files.isRegularFile(JOB_JAR), JOB_JAR + " is built by `mvn package`");
@@ -214,14 +169,14 @@ class ClusterFailoverIT extends BrokerTest {
                 () -> cluster.jobState(jobId).equals("RUNNING") && cluster.completedCheckpoints(jobId) >= 2);
         System.out.printf("job %s running with checkpoints %.1f s after start%n", jobId, (System.nanoTime() - t0) / 1e9);
 
-        try (Traffic traffic = new Traffic(input); OutputWatcher watcher = new OutputWatcher(output)) {
+        try (Traffic traffic = new Traffic(input); OutputWatcher watcher = new OutputWatcher(kafka.bootstrapServers(), output)) {
             traffic.start();
-            awaitTrue(Duration.ofMinutes(2), "output flowing", () -> watcher.received > 500);
+            awaitTrue(Duration.ofMinutes(2), "output flowing", () -> watcher.received() > 500);
             long checkpointsBeforeKill = cluster.completedCheckpoints(jobId);
 
             LocalFlinkCluster.Node victim = cluster.taskManagers().get(0);
             long killedAt = System.currentTimeMillis();
-            watcher.after = killedAt;
+            watcher.watchFor(killedAt);
             cluster.killTaskManager(victim);
             LocalFlinkCluster.Node replacement = cluster.startTaskManager();
             System.out.printf("kill -9 %d (%s) after %d completed checkpoints; replacement %s pid %d started%n",
@@ -237,11 +192,11 @@ class ClusterFailoverIT extends BrokerTest {
                         runningAgainAt[0] = System.currentTimeMillis();
                     }
                 }
-                return watcher.firstSeenAfter > 0;
+                return watcher.firstSeenAfter() > 0;
             });
             System.out.printf("RECOVERY: kill -9 -> every task running again %s; kill -9 -> first committed snapshot emitted after the kill %.1f s%n",
                     runningAgainAt[0] == 0 ? "(not observed)" : String.format("%.1f s", (runningAgainAt[0] - killedAt) / 1e3),
-                    (watcher.firstSeenAfter - killedAt) / 1e3);
+                    (watcher.firstSeenAfter() - killedAt) / 1e3);
 
             Thread.sleep(8_000);
             traffic.close();
@@ -342,6 +297,23 @@ class ClusterFailoverIT extends BrokerTest {
             return in > 0 && in == out;
         });
         System.out.println("prometheus (running attempt, summed over subtasks): " + sums);
+
+        Set<String> served = new TreeSet<>();
+        List<LocalFlinkCluster.Node> nodes = new ArrayList<>(cluster.taskManagers());
+        nodes.add(cluster.jobManager());
+        for (LocalFlinkCluster.Node node : nodes) {
+            Matcher m = METRIC_NAME.matcher(cluster.scrape(node));
+            while (m.find()) {
+                served.add(m.group(1));
+            }
+        }
+        Set<String> referenced = new TreeSet<>();
+        Matcher m = Pattern.compile("flink_\\w+").matcher(Files.readString(Path.of("deploy", "prometheus-rules.yml")));
+        while (m.find()) {
+            referenced.add(m.group());
+        }
+        referenced.removeAll(served);
+        assertEquals(Set.of(), referenced, "metrics named in deploy/prometheus-rules.yml that the cluster does not serve");
     }
 
     private static UserSequence replay(JobConfig config, String userId, List<ListenEvent> events) {
