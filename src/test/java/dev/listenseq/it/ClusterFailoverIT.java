@@ -200,7 +200,7 @@ class ClusterFailoverIT extends BrokerTest {
 
             Thread.sleep(8_000);
             traffic.close();
-            assertTrue(allTasksRunning(jobId), "the job recovered and runs");
+            awaitTrue(Duration.ofMinutes(2), "every task running after the failover", () -> allTasksRunning(jobId));
             verify(config, traffic, jobId);
         }
         cluster.cancel(jobId);
