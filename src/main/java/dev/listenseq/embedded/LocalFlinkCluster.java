@@ -359,5 +359,19 @@ public final class LocalFlinkCluster implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        // Uploaded jars and blob caches (~80 MB per process); logs, configuration and checkpoints stay.
+        deleteRecursively(dir.resolve("tmp"));
+    }
+
+    /** Deletes a folder and everything in it, as far as possible. */
+    public static void deleteRecursively(Path folder) {
+        if (!Files.exists(folder)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> paths = Files.walk(folder)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException | UncheckedIOException e) {
+            // best effort: a leftover temporary file is harmless
+        }
     }
 }

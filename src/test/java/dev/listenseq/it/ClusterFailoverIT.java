@@ -204,6 +204,9 @@ class ClusterFailoverIT extends BrokerTest {
             verify(config, traffic, jobId);
         }
         cluster.cancel(jobId);
+        cluster.close();
+        // Passed: nothing to look at. On a failure the folder stays, with every process's log.
+        LocalFlinkCluster.deleteRecursively(dir);
     }
 
     private static void verify(JobConfig config, Traffic traffic, String jobId) throws Exception {
