@@ -59,19 +59,60 @@ public final class BackfillCommand {
         return 0;
     }
 
+    /**
+     * Submitted to a cluster (CLI, REST or application mode): submit and return, never wait or exit
+     * here, as this may be the JobManager's JVM. Progress is the lag of the run's consumer group;
+     * a hand-off run idles at its stop offsets until someone stops it with a savepoint.
+     */
+    static void submit(List<String> args) throws Exception {
+        JobConfig config = JobConfig.from(Settings.load("backfill", args));
+        Started started = start(config, FlinkSettings.toFlink(config));
+        if (config.backfill().endWithSavepoint()) {
+            LOG.info("Submitted job {}. When consumer group {} has no lag left (every partition at its stop offset),"
+                    + " stop it with a savepoint for the streaming job: flink stop --savepointPath {} {}",
+                    started.job().getJobID(), started.group(), config.savepointDir(), started.job().getJobID());
+        } else {
+            LOG.info("Submitted job {}; it finishes when the range is done. Progress: the lag of consumer group {}",
+                    started.job().getJobID(), started.group());
+        }
+    }
+
     /** Runs a backfill to its end, or until {@code stopRequested}, which stops it with a savepoint. */
     public static Result run(JobConfig config, CountDownLatch stopRequested) throws Exception {
+        Configuration flink = FlinkSettings.toFlink(config);
+        InProcessMetrics.addTo(flink);
+        long start = System.nanoTime();
+        Started started = start(config, flink);
+        JobClient job = started.job();
+        boolean handOff = config.backfill().endWithSavepoint();
+        String savepoint = follow(job, config, started.range(), started.group(), handOff, stopRequested, start);
+        JobCounters counters = InProcessMetrics.counters(job.getJobID());
+        Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+        boolean interrupted = stopRequested.getCount() == 0;
+        LOG.info("Backfill {} in {}: {}", interrupted ? "interrupted" : "done",
+                BackfillProgress.format(elapsed), counters);
+        if (savepoint != null) {
+            LOG.info(handOff && !interrupted
+                    ? "Hand-off savepoint: {}. Continue live, from exactly where the backfill stopped: ./listenseq stream --state.restore-from {}"
+                    : "Savepoint: {}. Resume the backfill with: ./listenseq backfill --state.restore-from {} (same range flags)",
+                    savepoint, savepoint);
+        }
+        return new Result(savepoint, started.range(), counters, elapsed);
+    }
+
+    private record Started(JobClient job, OffsetRange range, String group) {
+    }
+
+    private static Started start(JobConfig config, Configuration flink) throws Exception {
         if (config.topics().create()) {
             TopicAdmin.ensureTopics(config);
         }
         OffsetRange range = OffsetRange.resolve(config);
         boolean handOff = config.backfill().endWithSavepoint();
         String group = config.groupId() + "-" + System.currentTimeMillis();
-        Configuration flink = FlinkSettings.toFlink(config);
         // Not BATCH: batch mode keeps no RocksDB state and takes no savepoints, so it could neither
         // hand off to the streaming job nor be resumed; bounded STREAMING runs the very same operators.
         flink.set(ExecutionOptions.RUNTIME_MODE, RuntimeExecutionMode.STREAMING);
-        InProcessMetrics.addTo(flink);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
         DataStream<RawRecord> input = SequencePipeline.readFrom(env,
                 KafkaConnectors.rangeSource(config, range, group, !handOff), config);
@@ -84,21 +125,7 @@ public final class BackfillCommand {
                 config.ordering().mode().name().toLowerCase(Locale.ROOT).replace('_', '-'),
                 handOff ? "ending with a savepoint for the streaming job" : "ending when the range is done");
         LOG.info("Offsets per partition [start, stop): {}", describe(range));
-        long start = System.nanoTime();
-        JobClient job = env.executeAsync(config.jobName());
-        String savepoint = follow(job, config, range, group, handOff, stopRequested, start);
-        JobCounters counters = InProcessMetrics.counters(job.getJobID());
-        Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
-        boolean interrupted = stopRequested.getCount() == 0;
-        LOG.info("Backfill {} in {}: {}", interrupted ? "interrupted" : "done",
-                BackfillProgress.format(elapsed), counters);
-        if (savepoint != null) {
-            LOG.info(handOff && !interrupted
-                    ? "Hand-off savepoint: {}. Continue live, from exactly where the backfill stopped: ./listenseq stream --state.restore-from {}"
-                    : "Savepoint: {}. Resume the backfill with: ./listenseq backfill --state.restore-from {} (same range flags)",
-                    savepoint, savepoint);
-        }
-        return new Result(savepoint, range, counters, elapsed);
+        return new Started(env.executeAsync(config.jobName()), range, group);
     }
 
     private static String follow(JobClient job, JobConfig config, OffsetRange range, String group, boolean handOff,

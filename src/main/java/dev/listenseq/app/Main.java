@@ -12,7 +12,7 @@ import java.util.List;
 /**
  * The command-line entry point: {@code demo}, {@code stream}, the feature consumers' commands
  * ({@code get}, {@code tail}, {@code export}, {@code serve}; Flink-free, in the reader package),
- * {@code reader-bench} or {@code help}. Thin on purpose:
+ * {@code backfill}, {@code cluster}, {@code reader-bench} or {@code help}. Thin on purpose:
  * parse settings, hand over to the command. Nothing here logs, so the demo can route logging to a
  * file before the first logger is created.
  */
@@ -24,6 +24,16 @@ public final class Main {
     public static void main(String[] args) throws Exception {
         String command = args.length == 0 ? "help" : args[0];
         List<String> rest = Arrays.asList(args).subList(Math.min(1, args.length), args.length);
+        if (command.equals("stream") && StreamCommand.insideFlinkCluster()) {
+            // Submitted to a cluster (CLI, REST or application mode), so this may be the JobManager's JVM:
+            // never exit it; errors go back to whoever submitted the job as exceptions.
+            StreamCommand.submit(rest);
+            return;
+        }
+        if (command.equals("backfill") && StreamCommand.insideFlinkCluster()) {
+            BackfillCommand.submit(rest);
+            return;
+        }
         try {
             switch (command) {
                 case "demo":
@@ -43,6 +53,9 @@ public final class Main {
                     break;
                 case "reader-bench":
                     System.exit(ReaderBench.run(rest));
+                    break;
+                case "cluster":
+                    System.exit(ClusterCommand.run(rest));
                     break;
                 case "help":
                 case "--help":
@@ -75,7 +88,11 @@ public final class Main {
                 "           --bootstrap-servers HOST:PORT (use an external Kafka instead of the embedded one)",
                 "  stream   the always-on job against a Kafka cluster (job file jobs/streaming.properties);",
                 "           --bootstrap-servers HOST:PORT and any key below override the file. SIGTERM stops it",
-                "           with a savepoint; restart with --state.restore-from <savepoint path>.",
+                "           with a savepoint; restart with --state.restore-from <savepoint path>. Submitted to a",
+                "           Flink cluster (target/listenseq-job.jar), it submits the job and returns.",
+                "  cluster  the job jar on a real Flink cluster of separate processes on this machine: Kafka, a",
+                "           JobManager and TaskManagers, traffic (job file jobs/cluster.properties). Flags as for demo,",
+                "           --cluster.kill-taskmanager-after 30s kills one TaskManager and prints the recovery time.",
                 "  backfill the same job over a time range of the input topics (job file jobs/backfill.properties):",
                 "           --from T --to T (epoch ms, ISO-8601 or a date; Kafka record time, [from, to)),",
                 "           --end-with-savepoint true to hand off to `stream` exactly where it stopped.",

@@ -21,9 +21,12 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code stream}: the always-on job against an existing Kafka cluster. Runs on a local Flink
- * MiniCluster when started with {@code java -jar}, or on the cluster it is submitted to. Locally,
- * SIGTERM or Ctrl-C stops the job with a savepoint, so a restart from it loses and repeats nothing.
+ * {@code stream}: the always-on job against an existing Kafka cluster. Started as a program it runs
+ * on a local Flink MiniCluster, and SIGTERM or Ctrl-C stops the job with a savepoint, so a restart
+ * from it loses and repeats nothing. Submitted to a Flink cluster (REST, {@code flink run}, or
+ * application mode on Kubernetes) it only submits the job and returns: there the cluster owns the job's
+ * life (savepoints, restarts, upgrades), and this code may run inside the JobManager, where it must not
+ * wait, catch signals or exit the JVM.
  */
 final class StreamCommand {
 
@@ -33,36 +36,53 @@ final class StreamCommand {
     private StreamCommand() {
     }
 
+    /**
+     * Whether main was called by a Flink client or cluster (a context environment is installed),
+     * rather than as a plain program that brings its own MiniCluster.
+     */
+    static boolean insideFlinkCluster() {
+        return !(StreamExecutionEnvironment.getExecutionEnvironment() instanceof LocalStreamEnvironment);
+    }
+
+    /** Runs the job on a local MiniCluster until it ends or SIGTERM stops it with a savepoint; the exit code. */
     static int run(List<String> args) throws Exception {
         JobConfig config = JobConfig.from(Settings.load("streaming", args));
+        Configuration flink = FlinkSettings.toFlink(config);
+        InProcessMetrics.addTo(flink);
+        JobClient job = start(config, flink);
+
+        CountDownLatch stopRequested = new CountDownLatch(1);
+        Signals.onTerminate(stopRequested::countDown);
+        CompletableFuture<JobExecutionResult> result = job.getJobExecutionResult();
+        while (!result.isDone()) {
+            if (stopRequested.await(PROGRESS_EVERY_SECONDS, TimeUnit.SECONDS)) {
+                return stop(job, config);
+            }
+            JobCounters counters = InProcessMetrics.counters(job.getJobID());
+            LOG.info("Progress: {}", counters);
+        }
+        result.get();
+        LOG.info("Job {} finished", config.jobName());
+        return 0;
+    }
+
+    /** Submits the job to the cluster that called main and returns at once. */
+    static void submit(List<String> args) throws Exception {
+        JobConfig config = JobConfig.from(Settings.load("streaming", args));
+        start(config, FlinkSettings.toFlink(config));
+    }
+
+    private static JobClient start(JobConfig config, Configuration flink) throws Exception {
         if (config.topics().create()) {
             TopicAdmin.ensureTopics(config);
         }
-        Configuration flink = FlinkSettings.toFlink(config);
-        InProcessMetrics.addTo(flink);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
         SequencePipeline.kafkaToKafka(env, config, false);
         JobClient job = env.executeAsync(config.jobName());
         LOG.info("Job {} ({}) started: {} -> {} on {}, {} delivery, state on {}{}", config.jobName(), job.getJobID(),
                 config.topics().input(), config.topics().output(), config.bootstrapServers(), config.delivery(),
                 config.stateBackend(), config.restoreFrom() == null ? "" : ", restored from " + config.restoreFrom());
-
-        CountDownLatch stopRequested = new CountDownLatch(1);
-        Signals.onTerminate(stopRequested::countDown);
-        CompletableFuture<JobExecutionResult> result = job.getJobExecutionResult();
-        boolean local = env instanceof LocalStreamEnvironment;
-        while (!result.isDone()) {
-            if (stopRequested.await(PROGRESS_EVERY_SECONDS, TimeUnit.SECONDS)) {
-                return stop(job, config);
-            }
-            if (local) {
-                JobCounters counters = InProcessMetrics.counters(job.getJobID());
-                LOG.info("Progress: {}", counters);
-            }
-        }
-        result.get();
-        LOG.info("Job {} finished", config.jobName());
-        return 0;
+        return job;
     }
 
     private static int stop(JobClient job, JobConfig config) throws Exception {

@@ -171,6 +171,12 @@ public final class ConfigKeys {
             "Reader: folder of an on-disk store (RocksDB) for more users than memory holds; emptied and rebuilt from the topic at each start. Empty: snapshots held in memory.");
     public static final ConfigKey<Integer> READER_HTTP_PORT = ConfigKey.integer("reader.http-port", 8080, 0, 65_535,
             "Reader: port of the HTTP lookup endpoint started by serve (0 picks a free port).");
+    public static final ConfigKey<Integer> CLUSTER_TASKMANAGERS = ConfigKey.integer("cluster.taskmanagers", 2, 1, 8,
+            "Cluster command: TaskManager processes (one slot each); at least parallelism.");
+    public static final ConfigKey<Duration> CLUSTER_KILL_AFTER = ConfigKey.optionalDuration("cluster.kill-taskmanager-after",
+            ONE_MS, "Cluster command: kill -9 one TaskManager this long after the start, start a replacement, and print the recovery time. Empty: no kill.");
+    public static final ConfigKey<String> CLUSTER_WORK_DIR = ConfigKey.text("cluster.work-dir", "target/cluster",
+            "Cluster command: folder for each run's broker, checkpoints, cluster configuration and process logs (a new run-* folder per run).");
 
     public static final List<ConfigKey<?>> ALL = List.of(
             JOB_NAME, PARALLELISM, MAX_PARALLELISM,
@@ -188,7 +194,8 @@ public final class ConfigKeys {
             DEMO_USERS, DEMO_RATE, DEMO_DURATION, DEMO_SONGS, DEMO_SEED,
             DEMO_DUPLICATE_RATE, DEMO_OUT_OF_ORDER_RATE, DEMO_MALFORMED_RATE,
             DEMO_SHOW_USERS, DEMO_WEB_UI_PORT, DEMO_WORK_DIR,
-            READER_HISTORY_TOPIC, READER_STORE_DIR, READER_HTTP_PORT);
+            READER_HISTORY_TOPIC, READER_STORE_DIR, READER_HTTP_PORT,
+            CLUSTER_TASKMANAGERS, CLUSTER_KILL_AFTER, CLUSTER_WORK_DIR);
 
     private ConfigKeys() {
     }

@@ -10,6 +10,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -97,7 +98,18 @@ public final class TopicAdmin {
     private static void warnIfNotCompacted(Admin admin, String topic)
             throws InterruptedException, ExecutionException, TimeoutException {
         ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-        Config config = admin.describeConfigs(List.of(resource)).all().get(WAIT_SECONDS, TimeUnit.SECONDS).get(resource);
+        Config config = null;
+        // A topic created a moment ago may not have reached the broker that answers yet.
+        for (int attempt = 1; config == null; attempt++) {
+            try {
+                config = admin.describeConfigs(List.of(resource)).all().get(WAIT_SECONDS, TimeUnit.SECONDS).get(resource);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || attempt == 20) {
+                    throw e;
+                }
+                Thread.sleep(250);
+            }
+        }
         ConfigEntry policy = config == null ? null : config.get(TopicConfig.CLEANUP_POLICY_CONFIG);
         if (policy != null && !policy.value().contains(TopicConfig.CLEANUP_POLICY_COMPACT)) {
             LOG.warn("Output topic {} has cleanup.policy={}; set it to compact so it keeps every user's latest snapshot",
