@@ -1,5 +1,6 @@
 package dev.listenseq.app;
 
+import dev.listenseq.bench.BenchCommand;
 import dev.listenseq.config.ConfigException;
 import dev.listenseq.config.ConfigKey;
 import dev.listenseq.config.ConfigKeys;
@@ -28,6 +29,9 @@ public final class Main {
                     break;
                 case "stream":
                     System.exit(StreamCommand.run(rest));
+                    break;
+                case "bench":
+                    System.exit(BenchCommand.run(rest));
                     break;
                 case "help":
                 case "--help":
@@ -61,6 +65,16 @@ public final class Main {
                 "  stream   the always-on job against a Kafka cluster (job file jobs/streaming.properties);",
                 "           --bootstrap-servers HOST:PORT and any key below override the file. SIGTERM stops it",
                 "           with a savepoint; restart with --state.restore-from <savepoint path>.",
+                "  bench    throughput, latency and scaling against a pass-through job and Kafka Streams, in one",
+                "           run on this machine (BENCHMARKS.md). Flags (default): --events N (1000000) --users N",
+                "           (100000) --songs N (100000) --seed N (42) --runs N (1) --partitions N (4)",
+                "           --parallelism N (2) --checkpoint-interval D (10s) --emit-interval D (1s)",
+                "           --delivery exactly-once|at-least-once (exactly-once) --cases LIST (all of pass-through,",
+                "           job-rocksdb-100,job-rocksdb-1000,job-hashmap-100,job-hashmap-1000,kafka-streams,backfill,latency)",
+                "           --latency-duration D (30s) --latency-rate N (0: half the job's measured rate)",
+                "           --worker-heap SIZE (2g) --bootstrap-servers HOST:PORT (embedded broker) --work-dir DIR",
+                "           (a new temp folder) --jfr true (a JFR profile per case in the work folder); any key",
+                "           below as --key value applies to every case.",
                 "  help     this text",
                 "",
                 "keys (default):"));
