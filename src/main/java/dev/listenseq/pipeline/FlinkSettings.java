@@ -25,6 +25,10 @@ public final class FlinkSettings {
         flink.set(PipelineOptions.MAX_PARALLELISM, config.maxParallelism());
         // State holds Avro records and Flink types only; a Kryo fallback would not evolve, so fail fast.
         flink.set(PipelineOptions.GENERIC_TYPES, false);
+        // Without object reuse every record passed between chained operators is deep-copied; for the
+        // snapshots handed to the Kafka sink that was ~13% of the keyed task's CPU (JFR, bench). Safe
+        // here: no function keeps or changes a record after emitting it or after processing it.
+        flink.set(PipelineOptions.OBJECT_REUSE, true);
 
         flink.set(StateBackendOptions.STATE_BACKEND,
                 config.stateBackend() == ConfigKeys.StateBackend.ROCKSDB ? "rocksdb" : "hashmap");
