@@ -102,6 +102,9 @@ public final class BenchCommand {
                 latencies.put("pass-through at-least-once", latency("pass-through", Case.Kind.PASS_THROUGH, "at-least-once", rate));
                 latencies.put("job at-least-once", latency("job-alo", Case.Kind.JOB, "at-least-once", rate));
                 latencies.put("job exactly-once", latency("job-eos", Case.Kind.JOB, "exactly-once", rate));
+                // The same job without the per-user throttle: what the pipeline adds, apart from the throttle's wait.
+                latencies.put("job at-least-once, emit.min-interval 0",
+                        latency("job-alo-unthrottled", Case.Kind.JOB, "at-least-once", rate, Map.of("emit.min-interval", "0ms")));
             }
             out.println();
             out.print(Report.render(options, results, latencies, rate));
@@ -168,9 +171,15 @@ public final class BenchCommand {
     }
 
     private LatencyProbe.Result latency(String name, Case.Kind kind, String delivery, int rate) throws Exception {
+        return latency(name, kind, delivery, rate, Map.of());
+    }
+
+    private LatencyProbe.Result latency(String name, Case.Kind kind, String delivery, int rate, Map<String, String> extra)
+            throws Exception {
         String slug = "latency-" + name;
         Map<String, String> keys = jobKeys(slug, "bench-" + runId + "-" + slug + "-input", delivery);
         keys.put("sequence.max-items", "100");
+        keys.putAll(extra);
         createTopic(keys.get("topics.input"));
         createTopic(keys.get("topics.output"));
         out.printf("latency, %s %s: %,d events/s for %s after a warm-up ...%n", name, delivery, rate,
