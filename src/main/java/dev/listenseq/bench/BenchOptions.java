@@ -58,7 +58,7 @@ record BenchOptions(
         }
         List<String> problems = new ArrayList<>();
         BenchOptions options = new BenchOptions(
-                positiveLong(flags, "events", 1_000_000, problems),
+                positiveLong(flags, "events", 600_000, problems),
                 (int) positiveLong(flags, "users", 100_000, problems),
                 (int) positiveLong(flags, "songs", 100_000, problems),
                 Long.parseLong(flags.getOrDefault("seed", "42")),
@@ -69,7 +69,7 @@ record BenchOptions(
                 duration(flags, "emit-interval", "1s", problems),
                 flags.getOrDefault("delivery", "exactly-once"),
                 cases(flags.getOrDefault("cases", String.join(",", ALL_CASES)), problems),
-                duration(flags, "latency-duration", "30s", problems),
+                duration(flags, "latency-duration", "20s", problems),
                 (int) nonNegativeLong(flags, "latency-rate", 0, problems),
                 flags.getOrDefault("worker-heap", "2g"),
                 flags.get("bootstrap-servers"),

@@ -80,7 +80,7 @@ class BenchLogicTest {
     @Test
     void flagsHaveDefaultsAndJobKeysPassThrough() {
         BenchOptions defaults = BenchOptions.parse(List.of());
-        assertEquals(1_000_000, defaults.events());
+        assertEquals(600_000, defaults.events());
         assertEquals(100_000, defaults.users());
         assertEquals(Duration.ofSeconds(10), defaults.checkpointInterval());
         assertEquals(BenchOptions.ALL_CASES, defaults.cases());
