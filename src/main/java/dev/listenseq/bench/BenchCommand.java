@@ -47,7 +47,8 @@ public final class BenchCommand {
     private String bootstrap;
 
     /** One throughput measurement. */
-    record Throughput(String caseName, double eventsPerSecond, long outputBytes, long stateBytes, long snapshots) {
+    record Throughput(String caseName, double eventsPerSecond, double cpuMicrosPerEvent, long outputBytes, long stateBytes,
+                      long snapshots) {
     }
 
     private BenchCommand(BenchOptions options, PrintStream out, Path work) {
@@ -149,12 +150,13 @@ public final class BenchCommand {
                 throw new IllegalStateException(c.name() + " failed; see " + work.resolve(slug + ".log") + "(.err, .flink.log)");
             }
             double rate = Rates.steady(worker.samples(), options.events());
+            double cpu = Rates.cpuMicrosPerRecord(worker.samples(), options.events());
             long outputBytes = topicBytes(keys.get("topics.output"));
             deleteTopics(keys);
-            out.printf("  %s events/s, %s output, state %s, %,d snapshots (%.0f s)%n", Table.number(rate),
+            out.printf("  %s events/s, %.1f CPU µs/event, %s output, state %s, %,d snapshots (%.0f s)%n", Table.number(rate), cpu,
                     Table.bytes(outputBytes), Table.bytes(worker.stateBytes()), worker.snapshots(),
                     (System.nanoTime() - began) / 1e9);
-            return new Throughput(c.name(), rate, outputBytes, worker.stateBytes(), worker.snapshots());
+            return new Throughput(c.name(), rate, cpu, outputBytes, worker.stateBytes(), worker.snapshots());
         }
     }
 

@@ -33,14 +33,18 @@ final class Report {
                         + " parallelism %d, %d partitions; median of %d run(s)%n",
                 o.events(), o.users(), o.delivery(), Durations.format(o.checkpointInterval()),
                 Durations.format(o.emitInterval()), o.parallelism(), o.partitions(), o.runs()));
-        Table table = new Table("case", "events/s", "÷ pass-through", "snapshots/event", "output B/event", "state", "runs (events/s)");
+        double passCpu = median(results.get("pass-through"), BenchCommand.Throughput::cpuMicrosPerEvent);
+        Table table = new Table("case", "events/s", "÷ pass-through", "CPU µs/event", "CPU ratio", "snapshots/event",
+                "output B/event", "state", "runs (events/s)");
         for (Map.Entry<String, List<BenchCommand.Throughput>> e : results.entrySet()) {
             List<BenchCommand.Throughput> runs = e.getValue();
             double rate = median(runs);
             double snapshots = median(runs, t -> t.snapshots());
             double outBytes = median(runs, t -> t.outputBytes());
             double state = median(runs, t -> t.stateBytes());
+            double cpu = median(runs, BenchCommand.Throughput::cpuMicrosPerEvent);
             table.row(runs.get(0).caseName(), Table.number(rate), Table.ratio(rate / passThrough),
+                    String.format("%.1f", cpu), Table.ratio(passCpu / cpu),
                     e.getKey().equals("pass-through") ? "-" : Table.ratio(snapshots / o.events()),
                     String.format("%.0f", outBytes / o.events()), Table.bytes(state),
                     runs.stream().map(t -> Table.number(t.eventsPerSecond())).reduce((a, b) -> a + " " + b).orElse(""));
@@ -93,7 +97,7 @@ final class Report {
             return;
         }
         boolean met = atLeast ? measured >= target : measured <= target;
-        goals.row(name, (atLeast ? "≥ " : "≤ ") + trim(target), measured >= 10 ? Table.number(measured) : Table.ratio(measured),
+        goals.row(name, (atLeast ? "≥ " : "≤ ") + trim(target), measured >= 10 ? Table.number(measured) : String.format("%.3f", measured),
                 met ? "yes" : "NO");
     }
 

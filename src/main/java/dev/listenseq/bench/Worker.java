@@ -25,6 +25,7 @@ import org.apache.kafka.streams.StreamsConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,7 +40,7 @@ import java.util.stream.Stream;
  * One benchmark case in its own JVM, started by {@link BenchCommand}: a fresh heap and JIT per case,
  * and the right RocksDB on the classpath (Flink's frocksdbjni or Kafka Streams' rocksdbjni; they
  * cannot share a JVM). It talks to the harness on stdout with lines starting {@value #TAG}:
- * {@code READY}, {@code P <epoch ms> <records in>} every {@value #SAMPLE_MS} ms, and
+ * {@code READY}, {@code P <epoch ms> <records in> <process CPU ns>} every {@value #SAMPLE_MS} ms, and
  * {@code DONE <state bytes> <snapshots>}. It stops when it has read the expected number of input
  * records (0: when its stdin closes, which is how the harness ends the latency runs).
  *
@@ -208,10 +209,15 @@ public final class Worker {
     /** Reports progress until the case is done or stdin closes. */
     private void sample(LongSupplier recordsIn, Check done) throws Exception {
         while (!stdinClosed && !done.done()) {
-            say("P " + System.currentTimeMillis() + " " + recordsIn.getAsLong());
+            progress(recordsIn);
             Thread.sleep(SAMPLE_MS);
         }
-        say("P " + System.currentTimeMillis() + " " + recordsIn.getAsLong());
+        progress(recordsIn);
+    }
+
+    private void progress(LongSupplier recordsIn) {
+        long cpu = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+        say("P " + System.currentTimeMillis() + " " + recordsIn.getAsLong() + " " + cpu);
     }
 
     private static long folderSize(Path dir) throws IOException {

@@ -93,7 +93,8 @@ final class WorkerProcess implements AutoCloseable {
                 ready.countDown();
                 break;
             case "P":
-                samples.add(new Rates.Sample(Long.parseLong(message[1]), Long.parseLong(message[2])));
+                samples.add(new Rates.Sample(Long.parseLong(message[1]), Long.parseLong(message[2]),
+                        Long.parseLong(message[3])));
                 break;
             case "DONE":
                 stateBytes = Long.parseLong(message[1]);

@@ -41,12 +41,23 @@ class BenchLogicTest {
     void steadyRateIgnoresStartUpAndTheDrain() {
         // 10 s of start-up with nothing read, then 1,000 records/s, then a slow tail.
         List<Rates.Sample> samples = List.of(
-                new Rates.Sample(0, 0), new Rates.Sample(10_000, 0), new Rates.Sample(11_000, 1_000),
-                new Rates.Sample(19_000, 9_000), new Rates.Sample(29_000, 9_500), new Rates.Sample(39_000, 10_000));
+                new Rates.Sample(0, 0, 0), new Rates.Sample(10_000, 0, 0), new Rates.Sample(11_000, 1_000, 0),
+                new Rates.Sample(19_000, 9_000, 0), new Rates.Sample(29_000, 9_500, 0), new Rates.Sample(39_000, 10_000, 0));
         assertEquals(1_000, Rates.steady(samples, 10_000), 1e-6);
         assertEquals(10_500, Rates.timeAt(samples, 500), 1e-6);
         assertTrue(Double.isNaN(Rates.steady(samples, 20_000)), "never reached 90%");
         assertTrue(Double.isNaN(Rates.steady(List.of(), 10)));
+    }
+
+    @Test
+    void cpuPerRecordCountsOnlyTheSteadyState() {
+        // 0.5 s of start-up CPU, then 1 ms of CPU per record.
+        List<Rates.Sample> samples = List.of(
+                new Rates.Sample(0, 0, 0), new Rates.Sample(1_000, 0, 500_000_000L),
+                new Rates.Sample(2_000, 1_000, 1_500_000_000L), new Rates.Sample(10_000, 9_000, 9_500_000_000L),
+                new Rates.Sample(11_000, 10_000, 10_500_000_000L));
+        assertEquals(1_000, Rates.cpuMicrosPerRecord(samples, 10_000), 1e-6);
+        assertTrue(Double.isNaN(Rates.cpuMicrosPerRecord(samples, 50_000)));
     }
 
     @Test
