@@ -106,6 +106,8 @@ public final class BenchCommand {
                 // The same job without the per-user throttle: what the pipeline adds, apart from the throttle's wait.
                 latencies.put("job at-least-once, emit.min-interval 0",
                         latency("job-alo-unthrottled", Case.Kind.JOB, "at-least-once", rate, Map.of("emit.min-interval", "0ms")));
+                latencies.put("job exactly-once, emit.min-interval 0",
+                        latency("job-eos-unthrottled", Case.Kind.JOB, "exactly-once", rate, Map.of("emit.min-interval", "0ms")));
             }
             out.println();
             out.print(Report.render(options, results, latencies, rate));

@@ -83,6 +83,20 @@ final class Report {
         if (eos != null) {
             goal(goals, "exactly-once p99 (ms)", o.checkpointInterval().toMillis() + 500, eos.latencies().percentile(0.99), false);
         }
+        // The same goals without the per-user throttle: how much of the latency is the throttle's wait.
+        LatencyProbe.Result alo0 = latencies.get("job at-least-once, emit.min-interval 0");
+        LatencyProbe.Result eos0 = latencies.get("job exactly-once, emit.min-interval 0");
+        if (alo0 != null) {
+            goal(goals, "  same, emit.min-interval 0: at-least-once p99 (ms)", 250, alo0.latencies().percentile(0.99), false);
+            if (pt != null) {
+                goal(goals, "  same, emit.min-interval 0: ÷ pass-through p99", 1.5,
+                        alo0.latencies().percentile(0.99) / (double) Math.max(1, pt.latencies().percentile(0.99)), false);
+            }
+        }
+        if (eos0 != null) {
+            goal(goals, "  same, emit.min-interval 0: exactly-once p99 (ms)", o.checkpointInterval().toMillis() + 500,
+                    eos0.latencies().percentile(0.99), false);
+        }
         double backfill = median(results.get("backfill"));
         if (!Double.isNaN(backfill)) {
             goals.row("backfill ÷ streaming (rocksdb, max-items 100)", "report", Table.ratio(backfill / job100), "-");

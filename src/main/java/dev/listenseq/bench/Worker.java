@@ -161,7 +161,9 @@ public final class Worker {
     }
 
     private void runKafkaStreams(JobConfig config) throws Exception {
-        Path stateDir = Files.createTempDirectory("lsq-kstreams");
+        // The case's state folder (state.local-dir, in the bench's work folder), like the Flink cases' RocksDB.
+        Path stateDir = config.stateLocalDir() != null
+                ? Files.createDirectories(Path.of(config.stateLocalDir())) : Files.createTempDirectory("lsq-kstreams");
         Properties props = new Properties();
         props.putAll(config.kafkaClientProperties());
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.jobName());
