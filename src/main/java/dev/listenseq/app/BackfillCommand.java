@@ -6,7 +6,6 @@ import dev.listenseq.flink.InProcessMetrics;
 import dev.listenseq.flink.JobCounters;
 import dev.listenseq.kafka.KafkaConnectors;
 import dev.listenseq.kafka.OffsetRange;
-import dev.listenseq.kafka.RawRecord;
 import dev.listenseq.kafka.TopicAdmin;
 import dev.listenseq.pipeline.FlinkSettings;
 import dev.listenseq.pipeline.SequencePipeline;
@@ -15,7 +14,6 @@ import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -114,9 +112,7 @@ public final class BackfillCommand {
         // hand off to the streaming job nor be resumed; bounded STREAMING runs the very same operators.
         flink.set(ExecutionOptions.RUNTIME_MODE, RuntimeExecutionMode.STREAMING);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
-        DataStream<RawRecord> input = SequencePipeline.readFrom(env,
-                KafkaConnectors.rangeSource(config, range, group, !handOff), config);
-        SequencePipeline.writeToKafka(SequencePipeline.build(input, config, !handOff), config);
+        SequencePipeline.rangeToKafka(env, config, range, group, !handOff);
 
         LOG.info("Backfill {}: {} records of {} in [{}, {}) -> {}, {} ordering, {}", config.jobName(),
                 String.format(Locale.ROOT, "%,d", range.total()), config.topics().input(),

@@ -1,5 +1,6 @@
 package dev.listenseq.app;
 
+import dev.listenseq.bench.BenchCommand;
 import dev.listenseq.config.ConfigException;
 import dev.listenseq.config.ConfigKey;
 import dev.listenseq.config.ConfigKeys;
@@ -57,6 +58,9 @@ public final class Main {
                 case "cluster":
                     System.exit(ClusterCommand.run(rest));
                     break;
+                case "bench":
+                    System.exit(BenchCommand.run(rest));
+                    break;
                 case "help":
                 case "--help":
                 case "-h":
@@ -103,6 +107,16 @@ public final class Main {
         System.out.println(String.join("\n",
                 "  reader-bench [--users N] [--items N] [--requests N]",
                 "           get latency from the library and over HTTP on loopback, and memory per user",
+                "  bench    throughput, latency and scaling against a pass-through job and Kafka Streams, in one",
+                "           run on this machine (BENCHMARKS.md). Flags (default): --events N (600000) --users N",
+                "           (100000) --songs N (100000) --seed N (42) --runs N (1) --partitions N (4)",
+                "           --parallelism N (2) --checkpoint-interval D (10s) --emit-interval D (1s)",
+                "           --delivery exactly-once|at-least-once (exactly-once) --cases LIST (all of pass-through,",
+                "           job-rocksdb-100,job-rocksdb-1000,job-hashmap-100,job-hashmap-1000,kafka-streams,backfill,latency)",
+                "           --latency-duration D (20s) --latency-rate N (0: half the job's measured rate)",
+                "           --worker-heap SIZE (2g) --bootstrap-servers HOST:PORT (embedded broker) --work-dir DIR",
+                "           (a new temp folder) --jfr true (a JFR profile per case in the work folder); any key",
+                "           below as --key value applies to every case.",
                 "  help     this text",
                 "",
                 "keys (default):"));

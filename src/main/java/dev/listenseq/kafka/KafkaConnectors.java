@@ -3,6 +3,7 @@ package dev.listenseq.kafka;
 import dev.listenseq.avro.DeadLetter;
 import dev.listenseq.avro.UserSequence;
 import dev.listenseq.codec.SingleObjectCodec;
+import dev.listenseq.codec.UserSequenceEncoder;
 import dev.listenseq.config.ConfigKeys;
 import dev.listenseq.config.JobConfig;
 import org.apache.flink.api.common.serialization.SerializationSchema;
@@ -149,7 +150,7 @@ public final class KafkaConnectors {
 
     static final class SnapshotSerializer implements KafkaRecordSerializationSchema<UserSequence> {
         private final String topic;
-        private transient SingleObjectCodec<UserSequence> codec;
+        private transient UserSequenceEncoder encoder;
 
         SnapshotSerializer(String topic) {
             this.topic = topic;
@@ -157,13 +158,13 @@ public final class KafkaConnectors {
 
         @Override
         public void open(SerializationSchema.InitializationContext context, KafkaSinkContext sinkContext) {
-            codec = SingleObjectCodec.of(UserSequence.class);
+            encoder = new UserSequenceEncoder();
         }
 
         @Override
         public ProducerRecord<byte[], byte[]> serialize(UserSequence snapshot, KafkaSinkContext context, Long timestamp) {
             return new ProducerRecord<>(topic, null, snapshot.getEmittedAt().toEpochMilli(),
-                    snapshot.getUserId().getBytes(StandardCharsets.UTF_8), codec.encode(snapshot));
+                    snapshot.getUserId().getBytes(StandardCharsets.UTF_8), encoder.encode(snapshot));
         }
     }
 

@@ -10,6 +10,7 @@ import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.state.rocksdb.RocksDBConfigurableOptions;
 import org.apache.flink.state.rocksdb.RocksDBOptions;
 
 /** Translates {@link JobConfig} into Flink configuration: state backend, checkpoints, parallelism. */
@@ -25,10 +26,18 @@ public final class FlinkSettings {
         flink.set(PipelineOptions.MAX_PARALLELISM, config.maxParallelism());
         // State holds Avro records and Flink types only; a Kryo fallback would not evolve, so fail fast.
         flink.set(PipelineOptions.GENERIC_TYPES, false);
+        // Without object reuse every record passed between chained operators is deep-copied; for the
+        // snapshots handed to the Kafka sink that was ~13% of the keyed task's CPU (JFR, bench). Safe
+        // here: no function keeps or changes a record after emitting it or after processing it.
+        flink.set(PipelineOptions.OBJECT_REUSE, true);
 
         flink.set(StateBackendOptions.STATE_BACKEND,
                 config.stateBackend() == ConfigKeys.StateBackend.ROCKSDB ? "rocksdb" : "hashmap");
         flink.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, config.incrementalCheckpoints());
+        // Most state reads miss: every new event_id in "seen", every new song in "items". Bloom
+        // filters let RocksDB skip the files that cannot hold the key: 6-16% less CPU per event on
+        // the bench (job, RocksDB; three A/B pairs). Files written without filters stay readable.
+        flink.set(RocksDBConfigurableOptions.USE_BLOOM_FILTER, true);
         if (config.stateLocalDir() != null) {
             flink.set(RocksDBOptions.LOCAL_DIRECTORIES, config.stateLocalDir());
         }

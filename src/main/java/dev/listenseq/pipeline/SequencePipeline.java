@@ -8,6 +8,7 @@ import dev.listenseq.flink.EventTimeAssigner;
 import dev.listenseq.flink.KeyedRecord;
 import dev.listenseq.flink.SequenceFunction;
 import dev.listenseq.kafka.KafkaConnectors;
+import dev.listenseq.kafka.OffsetRange;
 import dev.listenseq.kafka.RawRecord;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -54,6 +55,16 @@ public final class SequencePipeline {
     /** The whole job, Kafka to Kafka. Bounded: stop at the input offsets that are latest at start. */
     public static void kafkaToKafka(StreamExecutionEnvironment env, JobConfig config, boolean bounded) {
         writeToKafka(build(readFrom(env, KafkaConnectors.source(config, bounded), config), config, bounded), config);
+    }
+
+    /**
+     * The backfill: the same job over {@code range} of the input. With {@code finish} the input ends
+     * at the stop offsets and flushes everything; without, the job idles there for a hand-off savepoint.
+     */
+    public static void rangeToKafka(StreamExecutionEnvironment env, JobConfig config, OffsetRange range,
+                                    String groupId, boolean finish) {
+        DataStream<RawRecord> input = readFrom(env, KafkaConnectors.rangeSource(config, range, groupId, finish), config);
+        writeToKafka(build(input, config, finish), config);
     }
 
     /**

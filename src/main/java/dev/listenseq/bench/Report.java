@@ -1,0 +1,121 @@
+package dev.listenseq.bench;
+
+import dev.listenseq.config.Durations;
+
+import java.util.List;
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
+
+/** The benchmark's printed report: throughput table, latency table, and the goals as ratios. */
+final class Report {
+
+    private Report() {
+    }
+
+    static double median(List<BenchCommand.Throughput> runs) {
+        return median(runs, BenchCommand.Throughput::eventsPerSecond);
+    }
+
+    static double median(List<BenchCommand.Throughput> runs, ToDoubleFunction<BenchCommand.Throughput> value) {
+        if (runs == null || runs.isEmpty()) {
+            return Double.NaN;
+        }
+        double[] values = runs.stream().mapToDouble(value).sorted().toArray();
+        int n = values.length;
+        return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+    }
+
+    static String render(BenchOptions o, Map<String, List<BenchCommand.Throughput>> results,
+                         Map<String, LatencyProbe.Result> latencies, int latencyRate) {
+        StringBuilder out = new StringBuilder();
+        double passThrough = median(results.get("pass-through"));
+        out.append(String.format("Throughput: %,d input records (%,d users), %s, checkpoints every %s, emit.min-interval %s,"
+                        + " parallelism %d, %d partitions; median of %d run(s)%n",
+                o.events(), o.users(), o.delivery(), Durations.format(o.checkpointInterval()),
+                Durations.format(o.emitInterval()), o.parallelism(), o.partitions(), o.runs()));
+        double passCpu = median(results.get("pass-through"), BenchCommand.Throughput::cpuMicrosPerEvent);
+        Table table = new Table("case", "events/s", "÷ pass-through", "CPU µs/event", "CPU ratio", "snapshots/event",
+                "output B/event", "state", "runs (events/s)");
+        for (Map.Entry<String, List<BenchCommand.Throughput>> e : results.entrySet()) {
+            List<BenchCommand.Throughput> runs = e.getValue();
+            double rate = median(runs);
+            double snapshots = median(runs, t -> t.snapshots());
+            double outBytes = median(runs, t -> t.outputBytes());
+            double state = median(runs, t -> t.stateBytes());
+            double cpu = median(runs, BenchCommand.Throughput::cpuMicrosPerEvent);
+            table.row(runs.get(0).caseName(), Table.number(rate), Table.ratio(rate / passThrough),
+                    String.format("%.1f", cpu), Table.ratio(passCpu / cpu),
+                    e.getKey().equals("pass-through") ? "-" : Table.ratio(snapshots / o.events()),
+                    String.format("%.0f", outBytes / o.events()), Table.bytes(state),
+                    runs.stream().map(t -> Table.number(t.eventsPerSecond())).reduce((a, b) -> a + " " + b).orElse(""));
+        }
+        out.append(table).append('\n');
+
+        if (!latencies.isEmpty()) {
+            out.append(String.format("Latency: event sent → snapshot read (read_committed), %,d events/s, clean traffic,"
+                    + " emit.min-interval %s, checkpoints every %s%n", latencyRate, Durations.format(o.emitInterval()),
+                    Durations.format(o.checkpointInterval())));
+            Table lat = new Table("case", "p50 ms", "p99 ms", "p999 ms", "max ms", "events", "not seen");
+            latencies.forEach((name, r) -> lat.row(name, r.latencies().percentile(0.5), r.latencies().percentile(0.99),
+                    r.latencies().percentile(0.999), r.latencies().max(), String.format("%,d", r.counted()),
+                    String.format("%,d", r.missing())));
+            out.append(lat).append('\n');
+        }
+
+        out.append("Goals (ratios from this run)\n");
+        Table goals = new Table("goal", "target", "measured", "met");
+        double job100 = median(results.get("job-rocksdb-100"));
+        goal(goals, "job ÷ pass-through (rocksdb, max-items 100)", 0.5, job100 / passThrough, true);
+        goal(goals, "max-items 1000 ÷ 100 (rocksdb)", 0.8, median(results.get("job-rocksdb-1000")) / job100, true);
+        double heap100 = median(results.get("job-hashmap-100"));
+        goal(goals, "max-items 1000 ÷ 100 (hashmap)", 0.8, median(results.get("job-hashmap-1000")) / heap100, true);
+        goal(goals, "job ÷ Kafka Streams (rocksdb, max-items 100)", 1.0, job100 / median(results.get("kafka-streams")), true);
+        LatencyProbe.Result pt = latencies.get("pass-through at-least-once");
+        LatencyProbe.Result alo = latencies.get("job at-least-once");
+        LatencyProbe.Result eos = latencies.get("job exactly-once");
+        if (alo != null) {
+            goal(goals, "at-least-once p99 (ms)", 250, alo.latencies().percentile(0.99), false);
+            if (pt != null) {
+                goal(goals, "at-least-once p99 ÷ pass-through p99", 1.5,
+                        alo.latencies().percentile(0.99) / (double) Math.max(1, pt.latencies().percentile(0.99)), false);
+            }
+        }
+        if (eos != null) {
+            goal(goals, "exactly-once p99 (ms)", o.checkpointInterval().toMillis() + 500, eos.latencies().percentile(0.99), false);
+        }
+        // The same goals without the per-user throttle: how much of the latency is the throttle's wait.
+        LatencyProbe.Result alo0 = latencies.get("job at-least-once, emit.min-interval 0");
+        LatencyProbe.Result eos0 = latencies.get("job exactly-once, emit.min-interval 0");
+        if (alo0 != null) {
+            goal(goals, "  same, emit.min-interval 0: at-least-once p99 (ms)", 250, alo0.latencies().percentile(0.99), false);
+            if (pt != null) {
+                goal(goals, "  same, emit.min-interval 0: ÷ pass-through p99", 1.5,
+                        alo0.latencies().percentile(0.99) / (double) Math.max(1, pt.latencies().percentile(0.99)), false);
+            }
+        }
+        if (eos0 != null) {
+            goal(goals, "  same, emit.min-interval 0: exactly-once p99 (ms)", o.checkpointInterval().toMillis() + 500,
+                    eos0.latencies().percentile(0.99), false);
+        }
+        double backfill = median(results.get("backfill"));
+        if (!Double.isNaN(backfill)) {
+            goals.row("backfill ÷ streaming (rocksdb, max-items 100)", "report", Table.ratio(backfill / job100), "-");
+        }
+        out.append(goals);
+        return out.toString();
+    }
+
+    private static void goal(Table goals, String name, double target, double measured, boolean atLeast) {
+        if (Double.isNaN(measured)) {
+            goals.row(name, (atLeast ? "≥ " : "≤ ") + trim(target), "not run", "-");
+            return;
+        }
+        boolean met = atLeast ? measured >= target : measured <= target;
+        goals.row(name, (atLeast ? "≥ " : "≤ ") + trim(target), measured >= 10 ? Table.number(measured) : String.format("%.3f", measured),
+                met ? "yes" : "NO");
+    }
+
+    private static String trim(double value) {
+        return value == Math.rint(value) ? String.valueOf((long) value) : String.valueOf(value);
+    }
+}

@@ -1,0 +1,131 @@
+package dev.listenseq.bench;
+
+import dev.listenseq.avro.RecentEvent;
+import dev.listenseq.avro.UserSequence;
+import dev.listenseq.codec.SingleObjectCodec;
+import dev.listenseq.config.ConfigException;
+import org.junit.jupiter.api.Test;
+
+import java.io.File;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The benchmark's plain logic: percentiles, steady rates, snapshot headers, table, flags, classpaths. */
+class BenchLogicTest {
+
+    @Test
+    void percentilesAreNearestRank() {
+        Latencies l = new Latencies();
+        assertEquals(-1, l.percentile(0.5), "no samples");
+        for (int i = 2000; i >= 1; i--) {
+            l.add(i);
+        }
+        assertEquals(2000, l.count());
+        assertEquals(1000, l.percentile(0.5));
+        assertEquals(1980, l.percentile(0.99));
+        assertEquals(1998, l.percentile(0.999));
+        assertEquals(1, l.percentile(0));
+        assertEquals(2000, l.max());
+        l.add(5000);
+        assertEquals(5000, l.max(), "samples added after a percentile still count");
+        assertThrows(IllegalArgumentException.class, () -> l.percentile(1.5));
+    }
+
+    @Test
+    void steadyRateIgnoresStartUpAndTheDrain() {
+        // 10 s of start-up with nothing read, then 1,000 records/s, then a slow tail.
+        List<Rates.Sample> samples = List.of(
+                new Rates.Sample(0, 0, 0), new Rates.Sample(10_000, 0, 0), new Rates.Sample(11_000, 1_000, 0),
+                new Rates.Sample(19_000, 9_000, 0), new Rates.Sample(29_000, 9_500, 0), new Rates.Sample(39_000, 10_000, 0));
+        assertEquals(1_000, Rates.steady(samples, 10_000), 1e-6);
+        assertEquals(10_500, Rates.timeAt(samples, 500), 1e-6);
+        assertTrue(Double.isNaN(Rates.steady(samples, 20_000)), "never reached 90%");
+        assertTrue(Double.isNaN(Rates.steady(List.of(), 10)));
+    }
+
+    @Test
+    void cpuPerRecordCountsOnlyTheSteadyState() {
+        // 0.5 s of start-up CPU, then 1 ms of CPU per record.
+        List<Rates.Sample> samples = List.of(
+                new Rates.Sample(0, 0, 0), new Rates.Sample(1_000, 0, 500_000_000L),
+                new Rates.Sample(2_000, 1_000, 1_500_000_000L), new Rates.Sample(10_000, 9_000, 9_500_000_000L),
+                new Rates.Sample(11_000, 10_000, 10_500_000_000L));
+        assertEquals(1_000, Rates.cpuMicrosPerRecord(samples, 10_000), 1e-6);
+        assertTrue(Double.isNaN(Rates.cpuMicrosPerRecord(samples, 50_000)));
+    }
+
+    @Test
+    void readsUserAndVersionWithoutDecodingTheItems() {
+        SingleObjectCodec<UserSequence> codec = SingleObjectCodec.of(UserSequence.class);
+        for (long version : new long[] {0, 1, 63, 64, 300, Long.MAX_VALUE}) {
+            String user = "user-é-" + version;
+            byte[] bytes = codec.encode(new UserSequence(user, version, Instant.EPOCH, Instant.EPOCH, List.of(),
+                    List.of(new RecentEvent("s", dev.listenseq.avro.ListenType.PLAY, Instant.EPOCH, 0.5))));
+            assertEquals(new SnapshotHeader(user, version), SnapshotHeader.read(bytes));
+        }
+        assertThrows(IllegalArgumentException.class, () -> SnapshotHeader.read(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 40}));
+    }
+
+    @Test
+    void tablesAlignFiguresToTheRight() {
+        String table = new Table("case", "events/s").row("a", "1,000").row("longer name", "5").toString();
+        assertEquals(String.join("\n",
+                "case         events/s",
+                "---------------------",
+                "a               1,000",
+                "longer name         5", ""), table);
+        assertThrows(IllegalArgumentException.class, () -> new Table("a", "b").row("only one"));
+        assertEquals("n/a", Table.number(Double.NaN));
+        assertEquals("12,346", Table.number(12_345.6));
+        assertEquals("0.50", Table.ratio(0.5));
+        assertEquals("1.5 KB", Table.bytes(1536));
+        assertEquals("n/a", Table.bytes(-1));
+    }
+
+    @Test
+    void flagsHaveDefaultsAndJobKeysPassThrough() {
+        BenchOptions defaults = BenchOptions.parse(List.of());
+        assertEquals(600_000, defaults.events());
+        assertEquals(100_000, defaults.users());
+        assertEquals(Duration.ofSeconds(10), defaults.checkpointInterval());
+        assertEquals(BenchOptions.ALL_CASES, defaults.cases());
+
+        BenchOptions o = BenchOptions.parse(List.of("--events", "200_000", "--cases", "pass-through,latency",
+                "--flink.pipeline.object-reuse", "true", "--sequence.recent-events", "5", "--emit-interval", "100ms"));
+        assertEquals(200_000, o.events());
+        assertEquals(List.of("pass-through", "latency"), o.cases());
+        assertEquals(Duration.ofMillis(100), o.emitInterval());
+        assertEquals(Map.of("flink.pipeline.object-reuse", "true", "sequence.recent-events", "5"), o.jobKeys());
+
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> BenchOptions.parse(List.of("--events", "0", "--cases", "nope", "--colour", "red", "--delivery", "maybe")));
+        assertTrue(e.getMessage().contains("--events must be positive"), e.getMessage());
+        assertTrue(e.getMessage().contains("\"nope\""), e.getMessage());
+        assertTrue(e.getMessage().contains("--colour"), e.getMessage());
+        assertTrue(e.getMessage().contains("--delivery"), e.getMessage());
+        assertThrows(ConfigException.class, () -> BenchOptions.parse(List.of("--events")));
+    }
+
+    @Test
+    void eachWorkerGetsOnlyTheRocksDbItsCaseNeeds() {
+        String cp = String.join(File.pathSeparator, "/m/app.jar", "/m/com/ververica/frocksdbjni/8.10/frocksdbjni-8.10.jar",
+                "/m/org/rocksdb/rocksdbjni/10.1.3/rocksdbjni-10.1.3.jar", "target/classes");
+        assertEquals(String.join(File.pathSeparator, "/m/app.jar", "/m/com/ververica/frocksdbjni/8.10/frocksdbjni-8.10.jar",
+                "target/classes"), WorkerProcess.classpathFor(Case.Kind.JOB, cp));
+        assertEquals(String.join(File.pathSeparator, "/m/app.jar", "/m/org/rocksdb/rocksdbjni/10.1.3/rocksdbjni-10.1.3.jar",
+                "target/classes"), WorkerProcess.classpathFor(Case.Kind.KAFKA_STREAMS, cp));
+    }
+
+    @Test
+    void casesByName() {
+        assertEquals(Case.job("rocksdb", 1000), BenchCommand.caseNamed("job-rocksdb-1000"));
+        assertEquals("job-hashmap-max-items-100", BenchCommand.caseNamed("job-hashmap-100").slug());
+        assertEquals(Case.Kind.KAFKA_STREAMS, BenchCommand.caseNamed("kafka-streams").kind());
+    }
+}
