@@ -1,18 +1,13 @@
 package dev.listenseq.it;
 
 import dev.listenseq.avro.ListenEvent;
-import dev.listenseq.avro.SequenceItem;
 import dev.listenseq.avro.UserSequence;
-import dev.listenseq.avro.state.UserState;
 import dev.listenseq.codec.SingleObjectCodec;
 import dev.listenseq.config.JobConfig;
 import dev.listenseq.config.Settings;
 import dev.listenseq.embedded.ListeningGenerator;
 import dev.listenseq.embedded.LocalFlinkCluster;
 import dev.listenseq.embedded.OutputWatcher;
-import dev.listenseq.sequence.MemoryStores;
-import dev.listenseq.sequence.SequenceUpdater;
-import dev.listenseq.sequence.SnapshotBuilder;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -272,7 +267,7 @@ class ClusterFailoverIT extends BrokerTest {
         assertEquals(inputRecords, applied + duplicates + lateRecords + deadLetters,
                 "in = applied + duplicates + late + dead-lettered");
         for (Map.Entry<String, List<ListenEvent>> e : byUser.entrySet()) {
-            assertSameItems(replay(config, e.getKey(), e.getValue()), last.get(e.getKey()));
+            Replay.assertSameItems(Replay.of(config, e.getKey(), e.getValue()), last.get(e.getKey()));
         }
         checkPrometheusCounters(jobId);
     }
@@ -320,30 +315,6 @@ class ClusterFailoverIT extends BrokerTest {
         assertTrue(referenced.size() > 5, "the rules name the job's metrics: " + referenced);
         referenced.removeAll(served);
         assertEquals(Set.of(), referenced, "metrics named in deploy/prometheus-rules.yml that the cluster does not serve");
-    }
-
-    private static UserSequence replay(JobConfig config, String userId, List<ListenEvent> events) {
-        MemoryStores.Items items = new MemoryStores.Items();
-        MemoryStores.Seen seen = new MemoryStores.Seen();
-        SequenceUpdater updater = new SequenceUpdater(config.policy(), config.weighting());
-        UserState user = SequenceUpdater.newUser();
-        for (ListenEvent e : events) {
-            updater.apply(user, items, seen, ListenEvent.newBuilder(e).build());
-        }
-        return new SnapshotBuilder(config.weighting()).build(userId, user, items.entries(), 0);
-    }
-
-    private static void assertSameItems(UserSequence expected, UserSequence actual) {
-        assertEquals(expected.getVersion(), actual.getVersion(), expected.getUserId());
-        assertEquals(expected.getItems().size(), actual.getItems().size(), expected.getUserId());
-        for (int i = 0; i < expected.getItems().size(); i++) {
-            SequenceItem a = expected.getItems().get(i);
-            SequenceItem b = actual.getItems().get(i);
-            assertEquals(a.getSongId(), b.getSongId(), expected.getUserId());
-            assertEquals(a.getPlays(), b.getPlays(), expected.getUserId());
-            assertEquals(a.getSkips(), b.getSkips(), expected.getUserId());
-            assertEquals(a.getWeight(), b.getWeight(), 1e-9 * Math.max(1, Math.abs(a.getWeight())), expected.getUserId());
-        }
     }
 
     private static boolean allTasksRunning(String jobId) throws Exception {

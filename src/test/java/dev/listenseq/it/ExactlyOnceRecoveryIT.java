@@ -1,9 +1,7 @@
 package dev.listenseq.it;
 
 import dev.listenseq.avro.ListenEvent;
-import dev.listenseq.avro.SequenceItem;
 import dev.listenseq.avro.UserSequence;
-import dev.listenseq.avro.state.UserState;
 import dev.listenseq.codec.SingleObjectCodec;
 import dev.listenseq.config.JobConfig;
 import dev.listenseq.embedded.ListeningGenerator;
@@ -12,9 +10,6 @@ import dev.listenseq.kafka.RawRecord;
 import dev.listenseq.kafka.TopicAdmin;
 import dev.listenseq.pipeline.FlinkSettings;
 import dev.listenseq.pipeline.SequencePipeline;
-import dev.listenseq.sequence.MemoryStores;
-import dev.listenseq.sequence.SequenceUpdater;
-import dev.listenseq.sequence.SnapshotBuilder;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichMapFunction;
@@ -148,32 +143,7 @@ class ExactlyOnceRecoveryIT extends BrokerTest {
             assertEquals(e.getValue(), (long) got.size(), e.getKey());
         }
         for (Map.Entry<String, List<ListenEvent>> e : byUser.entrySet()) {
-            assertSameItems(replay(config, e.getKey(), e.getValue()), last.get(e.getKey()));
-        }
-    }
-
-    /** The same events through the plain logic, without Flink and without failures. */
-    private static UserSequence replay(JobConfig config, String userId, List<ListenEvent> events) {
-        MemoryStores.Items items = new MemoryStores.Items();
-        MemoryStores.Seen seen = new MemoryStores.Seen();
-        SequenceUpdater updater = new SequenceUpdater(config.policy(), config.weighting());
-        UserState user = SequenceUpdater.newUser();
-        for (ListenEvent e : events) {
-            updater.apply(user, items, seen, ListenEvent.newBuilder(e).build());
-        }
-        return new SnapshotBuilder(config.weighting()).build(userId, user, items.entries(), 0);
-    }
-
-    private static void assertSameItems(UserSequence expected, UserSequence actual) {
-        assertEquals(expected.getVersion(), actual.getVersion(), expected.getUserId());
-        assertEquals(expected.getItems().size(), actual.getItems().size(), expected.getUserId());
-        for (int i = 0; i < expected.getItems().size(); i++) {
-            SequenceItem a = expected.getItems().get(i);
-            SequenceItem b = actual.getItems().get(i);
-            assertEquals(a.getSongId(), b.getSongId(), expected.getUserId());
-            assertEquals(a.getPlays(), b.getPlays(), expected.getUserId());
-            assertEquals(a.getSkips(), b.getSkips(), expected.getUserId());
-            assertEquals(a.getWeight(), b.getWeight(), 1e-9 * Math.max(1, Math.abs(a.getWeight())), expected.getUserId());
+            Replay.assertSameItems(Replay.of(config, e.getKey(), e.getValue()), last.get(e.getKey()));
         }
     }
 }
