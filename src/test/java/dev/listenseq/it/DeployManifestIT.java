@@ -187,7 +187,7 @@ class DeployManifestIT {
         assertEquals("stateless", job.get("upgradeMode"));
         List<String> args = strings(job.get("args"));
         assertEquals("backfill", args.get(0));
-        // jobs/backfill.properties comes with the backfill command (issue 5); it must exist in the repo.
+        // The backfill manifest runs the backfill command with jobs/backfill.properties; it must exist in the repo.
         JobConfig config = JobConfig.from(Settings.load("backfill", localJobFile(args.subList(1, args.size()))));
         assertEquals(String.valueOf(config.parallelism()), String.valueOf(job.get("parallelism")));
         assertEquals(String.valueOf(config.maxParallelism()),
