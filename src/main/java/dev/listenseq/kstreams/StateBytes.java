@@ -1,56 +1,68 @@
 package dev.listenseq.kstreams;
 
-import org.apache.avro.io.BinaryDecoder;
-import org.apache.avro.io.BinaryEncoder;
-import org.apache.avro.io.DecoderFactory;
-import org.apache.avro.io.EncoderFactory;
-import org.apache.avro.specific.SpecificData;
-import org.apache.avro.specific.SpecificDatumReader;
-import org.apache.avro.specific.SpecificDatumWriter;
-import org.apache.avro.specific.SpecificRecord;
+import dev.listenseq.avro.state.ItemState;
+import dev.listenseq.avro.state.UserState;
+import dev.listenseq.codec.StateCodec;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.DataInput;
+import java.io.DataInputStream;
+import java.io.DataOutput;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
 /**
- * Plain Avro binary bytes of one state record type, for the Kafka Streams stores: the same records
- * the Flink job keeps in state, written the way a Kafka Streams user would (one schema, no header).
- * Not thread-safe: one instance per processor.
+ * The bytes of one state record type for the Kafka Streams stores, written by the same
+ * {@link StateCodec} the Flink job's state serializers use, so the two compare framework against
+ * framework, not one encoder against another. Not thread-safe: one instance per processor.
  */
-final class StateBytes<T extends SpecificRecord> {
+final class StateBytes<T> {
 
-    private final SpecificDatumWriter<T> writer;
-    private final SpecificDatumReader<T> reader;
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-    private BinaryEncoder encoder;
-    private BinaryDecoder decoder;
+    interface Writer<T> {
+        void write(T record, DataOutput out) throws IOException;
+    }
 
-    StateBytes(Class<T> type) {
-        SpecificData model = SpecificData.getForClass(type);
-        this.writer = new SpecificDatumWriter<>(model.getSchema(type), model);
-        this.reader = new SpecificDatumReader<>(model.getSchema(type), model.getSchema(type), model);
+    interface Reader<T> {
+        T read(DataInput in) throws IOException;
+    }
+
+    static StateBytes<UserState> users() {
+        return new StateBytes<>(StateCodec::writeUser, StateCodec::readUser);
+    }
+
+    static StateBytes<ItemState> items() {
+        return new StateBytes<>(StateCodec::writeItem, StateCodec::readItem);
+    }
+
+    private final Writer<T> writer;
+    private final Reader<T> reader;
+    private final ByteArrayOutputStream buffer = new ByteArrayOutputStream(256);
+    private final DataOutputStream out = new DataOutputStream(buffer);
+
+    private StateBytes(Writer<T> writer, Reader<T> reader) {
+        this.writer = writer;
+        this.reader = reader;
     }
 
     byte[] encode(T record) {
-        out.reset();
-        encoder = EncoderFactory.get().directBinaryEncoder(out, encoder);
+        buffer.reset();
         try {
-            writer.write(record, encoder);
-            encoder.flush();
+            writer.write(record, out);
+            out.flush();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return out.toByteArray();
+        return buffer.toByteArray();
     }
 
     T decode(byte[] bytes) {
         if (bytes == null) {
             return null;
         }
-        decoder = DecoderFactory.get().binaryDecoder(bytes, decoder);
         try {
-            return reader.read(null, decoder);
+            return reader.read(new DataInputStream(new ByteArrayInputStream(bytes)));
         } catch (IOException e) {
             throw new UncheckedIOException("state record does not decode", e);
         }
