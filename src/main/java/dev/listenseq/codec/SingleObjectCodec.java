@@ -84,6 +84,18 @@ public final class SingleObjectCodec<T extends SpecificRecord> {
     }
 
     public T decode(byte[] message) throws DecodeException {
+        return decode(message, true);
+    }
+
+    /**
+     * Decodes a message that {@link #decode} has already accepted (in this job, upstream), without
+     * the {@link #walk} that guards against corrupt lengths: the same bytes cannot fail it twice.
+     */
+    public T decodeAccepted(byte[] message) throws DecodeException {
+        return decode(message, false);
+    }
+
+    private T decode(byte[] message, boolean walkFirst) throws DecodeException {
         if (message == null || message.length < HEADER_LENGTH) {
             throw undecodable("message is " + (message == null ? "null" : message.length + " bytes")
                     + "; a single-object-encoded record has at least " + HEADER_LENGTH);
@@ -102,11 +114,13 @@ public final class SingleObjectCodec<T extends SpecificRecord> {
         int bodyLength = message.length - HEADER_LENGTH;
         try {
             decoder = DecoderFactory.get().binaryDecoder(message, HEADER_LENGTH, bodyLength, decoder);
-            walk(writerSchema, decoder, bodyLength);
-            if (!decoder.isEnd()) {
-                throw undecodable("bytes remain after the record: the message is corrupt");
+            if (walkFirst) {
+                walk(writerSchema, decoder, bodyLength);
+                if (!decoder.isEnd()) {
+                    throw undecodable("bytes remain after the record: the message is corrupt");
+                }
+                decoder = DecoderFactory.get().binaryDecoder(message, HEADER_LENGTH, bodyLength, decoder);
             }
-            decoder = DecoderFactory.get().binaryDecoder(message, HEADER_LENGTH, bodyLength, decoder);
             return readerFor(fingerprint, writerSchema).read(null, decoder);
         } catch (IOException | RuntimeException e) {
             throw undecodable("body does not match writer schema " + String.format("%016X", fingerprint)

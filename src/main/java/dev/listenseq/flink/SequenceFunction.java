@@ -243,7 +243,7 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
 
     private ListenEvent decode(RawRecord record) {
         try {
-            return codec.decode(record.value);
+            return codec.decodeAccepted(record.value);
         } catch (DecodeException e) {
             throw new IllegalStateException("record " + record + " passed validation but does not decode", e);
         }

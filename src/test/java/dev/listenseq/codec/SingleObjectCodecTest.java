@@ -211,6 +211,8 @@ class SingleObjectCodecTest {
         assertNull(minimal.getArtistId());
         assertNull(minimal.getPlayedMs());
         assertNull(minimal.getContext());
+        assertEquals(listenEvent(), codec.decodeAccepted(codec.encode(listenEvent())), "the second decode in the job");
+        assertEquals(minimalListenEvent(), codec.decodeAccepted(codec.encode(minimalListenEvent())));
     }
 
     @Test
