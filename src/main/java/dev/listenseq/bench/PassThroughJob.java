@@ -3,24 +3,20 @@ package dev.listenseq.bench;
 import dev.listenseq.avro.ListenEvent;
 import dev.listenseq.codec.DecodeException;
 import dev.listenseq.codec.SingleObjectCodec;
-import dev.listenseq.config.ConfigKeys;
 import dev.listenseq.config.JobConfig;
 import dev.listenseq.flink.JobMetrics;
 import dev.listenseq.kafka.KafkaConnectors;
 import dev.listenseq.kafka.RawRecord;
 import dev.listenseq.pipeline.SequencePipeline;
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
-import java.util.Properties;
 
 /**
  * The benchmark's ceiling: Kafka → decode each ListenEvent (Avro) → encode it again → Kafka, with
@@ -41,22 +37,11 @@ final class PassThroughJob {
                 .sinkTo(sink(config)).uid("kafka-pass-through").name("Kafka: pass-through");
     }
 
-    /** The job's sink settings (KafkaConnectors), writing records as they are. */
+    /** The job's sink settings, writing records as they are. */
     private static KafkaSink<RawRecord> sink(JobConfig config) {
-        Properties props = KafkaConnectors.clientProperties(config);
-        props.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, String.valueOf(config.transactionTimeout().toMillis()));
-        props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "5");
-        props.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         String topic = config.topics().output();
-        return KafkaSink.<RawRecord>builder()
-                .setBootstrapServers(config.bootstrapServers())
-                .setKafkaProducerConfig(props)
-                .setRecordSerializer((KafkaRecordSerializationSchema<RawRecord>) (r, context, timestamp) ->
-                        new ProducerRecord<>(topic, null, r.timestamp, r.key, r.value))
-                .setDeliveryGuarantee(config.delivery() == ConfigKeys.Delivery.EXACTLY_ONCE
-                        ? DeliveryGuarantee.EXACTLY_ONCE : DeliveryGuarantee.AT_LEAST_ONCE)
-                .setTransactionalIdPrefix(config.transactionalIdPrefix() + "-pass-through")
-                .build();
+        return KafkaConnectors.sink(config, "pass-through", (KafkaRecordSerializationSchema<RawRecord>)
+                (r, context, timestamp) -> new ProducerRecord<>(topic, null, r.timestamp, r.key, r.value));
     }
 
     static final class Reencode extends ProcessFunction<RawRecord, RawRecord> {
