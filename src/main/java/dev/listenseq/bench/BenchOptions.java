@@ -36,8 +36,8 @@ record BenchOptions(
         boolean jfr,
         Map<String, String> jobKeys) {
 
-    static final List<String> ALL_CASES = List.of("pass-through", "job-rocksdb-100", "job-rocksdb-1000",
-            "job-hashmap-100", "job-hashmap-1000", "kafka-streams", "backfill", "latency");
+    static final List<String> ALL_CASES = List.of("pass-through", "job-rocksdb-100", "job-rocksdb-100-emit-0",
+            "job-rocksdb-1000", "job-hashmap-100", "job-hashmap-1000", "kafka-streams", "backfill", "latency");
 
     static BenchOptions parse(List<String> args) {
         Map<String, String> flags = new LinkedHashMap<>();
