@@ -122,8 +122,9 @@ public final class KafkaConnectors {
      * A sink with the job's producer settings; {@code name} keeps its transactional ids apart from
      * the other sinks'. Under exactly-once, records become visible only when the checkpoint commits,
      * so a longer linger costs no freshness and fills batches: every batch opens an LZ4 stream, and
-     * with 5 ms batches that was 5% of the keyed task's CPU (JFR). At-least-once output is read as
-     * soon as it is written, so there the linger stays short. kafka.client.linger.ms overrides both.
+     * with 5 ms batches that was 5% of the keyed task's CPU (JFR); batch.size grows with it so that
+     * batches are cut by the linger, not by the default 16 KB. At-least-once output is read as soon
+     * as it is written, so there the linger stays short. kafka.client.* overrides all of these.
      */
     public static <T> KafkaSink<T> sink(JobConfig config, String name, KafkaRecordSerializationSchema<T> serializer) {
         boolean exactlyOnce = config.delivery() == ConfigKeys.Delivery.EXACTLY_ONCE;
@@ -131,6 +132,9 @@ public final class KafkaConnectors {
         props.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
                 String.valueOf(config.transactionTimeout().toMillis()));
         props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, exactlyOnce ? "100" : "5");
+        if (exactlyOnce) {
+            props.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(256 * 1024));
+        }
         props.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         return KafkaSink.<T>builder()
                 .setBootstrapServers(config.bootstrapServers())
