@@ -92,6 +92,8 @@ public final class ConfigKeys {
             "Incremental checkpoints (RocksDB): upload only new files.");
     public static final ConfigKey<String> STATE_LOCAL_DIR = ConfigKey.optionalText("state.local-dir",
             "Local working directory of RocksDB. Default: the JVM's temporary directory.");
+    public static final ConfigKey<String> STATE_MEMORY = ConfigKey.text("state.memory", "1g",
+            "Memory RocksDB may use (write buffers and block cache) when the job runs in this process (stream, demo, bench). On a Flink cluster the cluster's taskmanager.memory.managed.* decides instead.");
     public static final ConfigKey<String> RESTORE_FROM = ConfigKey.optionalText("state.restore-from",
             "Start from this savepoint or retained checkpoint (its path). Empty: start without state.");
 
@@ -185,7 +187,7 @@ public final class ConfigKeys {
             STARTING_OFFSETS,
             DELIVERY, TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT,
             CHECKPOINT_INTERVAL, CHECKPOINT_TIMEOUT, CHECKPOINT_DIR, SAVEPOINT_DIR,
-            STATE_BACKEND, STATE_INCREMENTAL, STATE_LOCAL_DIR, RESTORE_FROM,
+            STATE_BACKEND, STATE_INCREMENTAL, STATE_LOCAL_DIR, STATE_MEMORY, RESTORE_FROM,
             MAX_ITEMS, MAX_AGE, RECENT_EVENTS, DEDUP_WINDOW,
             HALF_LIFE, DEFAULT_DURATION, REPEAT_BOOST, SKIP_PENALTY, LIKE_WEIGHT, COLLECT_WEIGHT,
             EMIT_MIN_INTERVAL, ORDERING, MAX_DISORDER, IDLE_TIMEOUT,

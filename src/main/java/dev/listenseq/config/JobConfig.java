@@ -37,6 +37,7 @@ public record JobConfig(
         StateBackend stateBackend,
         boolean incrementalCheckpoints,
         String stateLocalDir,
+        long stateMemoryBytes,
         String restoreFrom,
         SequencePolicy policy,
         Weighting weighting,
@@ -113,6 +114,11 @@ public record JobConfig(
             problems.add(s.problem(ConfigKeys.PARALLELISM, String.valueOf(parallelism),
                     "it must not exceed max-parallelism (" + maxParallelism + ")"));
         }
+        String memory = s.get(ConfigKeys.STATE_MEMORY);
+        long stateMemory = Sizes.parse(memory);
+        if (stateMemory < 0) {
+            problems.add(s.problem(ConfigKeys.STATE_MEMORY, memory, "it must be a size such as 512m or 2g"));
+        }
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
@@ -143,6 +149,7 @@ public record JobConfig(
                 s.get(ConfigKeys.STATE_BACKEND),
                 s.get(ConfigKeys.STATE_INCREMENTAL),
                 localDir.isEmpty() ? null : localDir,
+                stateMemory,
                 restoreFrom.isEmpty() ? null : restoreFrom,
                 new SequencePolicy(s.get(ConfigKeys.MAX_ITEMS), maxAge.toMillis(),
                         s.get(ConfigKeys.RECENT_EVENTS), dedupWindow.toMillis()),
