@@ -5,6 +5,7 @@ import dev.listenseq.config.JobConfig;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.StateBackendOptions;
@@ -14,6 +15,8 @@ import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.state.rocksdb.RocksDBConfigurableOptions;
 import org.apache.flink.state.rocksdb.RocksDBOptions;
+
+import java.time.Duration;
 
 /** Translates {@link JobConfig} into Flink configuration: state backend, checkpoints, parallelism. */
 public final class FlinkSettings {
@@ -32,6 +35,9 @@ public final class FlinkSettings {
         // snapshots handed to the Kafka sink that was ~13% of the keyed task's CPU (JFR, bench). Safe
         // here: no function keeps or changes a record after emitting it or after processing it.
         flink.set(PipelineOptions.OBJECT_REUSE, true);
+        // A record waits in a network buffer until the buffer fills or this timeout: Flink's 100 ms
+        // default was most of the at-least-once median latency (44 ms, against 13 ms at 10 ms).
+        flink.set(ExecutionOptions.BUFFER_TIMEOUT, Duration.ofMillis(10));
 
         flink.set(StateBackendOptions.STATE_BACKEND,
                 config.stateBackend() == ConfigKeys.StateBackend.ROCKSDB ? "rocksdb" : "hashmap");
