@@ -30,6 +30,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * {@code backfill}: the streaming job's own pipeline over a time range of the input topics, resolved
@@ -138,7 +139,9 @@ public final class BackfillCommand {
                     try {
                         return Savepoints.stop(job, config);
                     } catch (ExecutionException e) {
-                        if (!result.isDone()) {
+                        // A backfill at the end of its range declines the savepoint ("task is
+                        // closing") while its tasks finish; it then ends on its own.
+                        if (!endsWithin(result, Duration.ofMinutes(1))) {
                             throw e;
                         }
                         LOG.info("The backfill finished before the savepoint was taken");
@@ -161,6 +164,16 @@ public final class BackfillCommand {
                     return Savepoints.stop(job, config);
                 }
             }
+        }
+    }
+
+    /** Whether the job ends (successfully: a failure throws) within {@code timeout}. */
+    private static boolean endsWithin(CompletableFuture<JobExecutionResult> result, Duration timeout) throws Exception {
+        try {
+            result.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
         }
     }
 
