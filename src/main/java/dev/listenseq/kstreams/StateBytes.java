@@ -4,14 +4,15 @@ import dev.listenseq.avro.state.ItemState;
 import dev.listenseq.avro.state.UserState;
 import dev.listenseq.codec.StateCodec;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInput;
 import java.io.DataInputStream;
 import java.io.DataOutput;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.util.Arrays;
 
 /**
  * The bytes of one state record type for the Kafka Streams stores, written by the same
@@ -38,8 +39,10 @@ final class StateBytes<T> {
 
     private final Writer<T> writer;
     private final Reader<T> reader;
-    private final ByteArrayOutputStream buffer = new ByteArrayOutputStream(256);
+    private final Output buffer = new Output();
     private final DataOutputStream out = new DataOutputStream(buffer);
+    private final Input source = new Input();
+    private final DataInputStream in = new DataInputStream(source);
 
     private StateBytes(Writer<T> writer, Reader<T> reader) {
         this.writer = writer;
@@ -47,14 +50,13 @@ final class StateBytes<T> {
     }
 
     byte[] encode(T record) {
-        buffer.reset();
+        buffer.size = 0;
         try {
             writer.write(record, out);
-            out.flush();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return buffer.toByteArray();
+        return Arrays.copyOf(buffer.bytes, buffer.size);
     }
 
     T decode(byte[] bytes) {
@@ -62,9 +64,63 @@ final class StateBytes<T> {
             return null;
         }
         try {
-            return reader.read(new DataInputStream(new ByteArrayInputStream(bytes)));
+            source.bytes = bytes;
+            source.pos = 0;
+            return reader.read(in);
         } catch (IOException e) {
             throw new UncheckedIOException("state record does not decode", e);
+        }
+    }
+
+    /**
+     * ByteArrayOutputStream and ByteArrayInputStream lock on every call, and DataOutputStream
+     * writes an int as four calls: these two do not lock (one instance per processor thread).
+     */
+    private static final class Output extends OutputStream {
+        byte[] bytes = new byte[256];
+        int size;
+
+        @Override
+        public void write(int b) {
+            ensure(1);
+            bytes[size++] = (byte) b;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            ensure(len);
+            System.arraycopy(b, off, bytes, size, len);
+            size += len;
+        }
+
+        private void ensure(int more) {
+            if (size + more > bytes.length) {
+                bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, size + more));
+            }
+        }
+    }
+
+    private static final class Input extends InputStream {
+        byte[] bytes;
+        int pos;
+
+        @Override
+        public int read() {
+            return pos < bytes.length ? bytes[pos++] & 0xFF : -1;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) {
+            if (len == 0) {
+                return 0;
+            }
+            int n = Math.min(len, bytes.length - pos);
+            if (n <= 0) {
+                return -1;
+            }
+            System.arraycopy(bytes, pos, b, off, n);
+            pos += n;
+            return n;
         }
     }
 }
