@@ -4,10 +4,8 @@ import dev.listenseq.kafka.RawRecord;
 import org.apache.flink.api.common.serialization.SerializerConfig;
 import org.apache.flink.api.common.typeinfo.TypeInfoFactory;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
-import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 import org.apache.flink.types.StringValue;
@@ -21,12 +19,7 @@ import java.util.Map;
  * reflection and per-field null flags (7% of the keyed task's CPU, JFR). Used only on the wire:
  * no state holds a KeyedRecord, so its format is free to change.
  */
-public final class KeyedRecordSerializer extends TypeSerializerSingleton<KeyedRecord> {
-
-    @Override
-    public boolean isImmutableType() {
-        return false;
-    }
+public final class KeyedRecordSerializer extends StateSerializer<KeyedRecord> {
 
     @Override
     public KeyedRecord createInstance() {
@@ -41,17 +34,7 @@ public final class KeyedRecordSerializer extends TypeSerializerSingleton<KeyedRe
     }
 
     @Override
-    public KeyedRecord copy(KeyedRecord from, KeyedRecord reuse) {
-        return copy(from);
-    }
-
-    @Override
-    public int getLength() {
-        return -1;
-    }
-
-    @Override
-    public void serialize(KeyedRecord in, DataOutputView out) throws IOException {
+    void write(KeyedRecord in, DataOutputView out) throws IOException {
         RawRecord r = in.record;
         StringValue.writeString(in.userId, out);
         StringValue.writeString(r.topic, out);
@@ -63,20 +46,10 @@ public final class KeyedRecordSerializer extends TypeSerializerSingleton<KeyedRe
     }
 
     @Override
-    public KeyedRecord deserialize(DataInputView in) throws IOException {
+    KeyedRecord read(DataInputView in) throws IOException {
         String userId = StringValue.readString(in);
         return new KeyedRecord(userId, new RawRecord(StringValue.readString(in), in.readInt(), in.readLong(),
                 in.readLong(), readBytes(in), readBytes(in)));
-    }
-
-    @Override
-    public KeyedRecord deserialize(KeyedRecord reuse, DataInputView in) throws IOException {
-        return deserialize(in);
-    }
-
-    @Override
-    public void copy(DataInputView in, DataOutputView out) throws IOException {
-        serialize(deserialize(in), out);
     }
 
     private static void writeBytes(byte[] bytes, DataOutputView out) throws IOException {
@@ -103,7 +76,7 @@ public final class KeyedRecordSerializer extends TypeSerializerSingleton<KeyedRe
         return new KeyedRecordSnapshot();
     }
 
-    public static final class KeyedRecordSnapshot extends SimpleTypeSerializerSnapshot<KeyedRecord> {
+    public static final class KeyedRecordSnapshot extends Snapshot<KeyedRecord> {
         public KeyedRecordSnapshot() {
             super(KeyedRecordSerializer::new);
         }

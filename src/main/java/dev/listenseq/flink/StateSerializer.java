@@ -13,9 +13,9 @@ import java.io.IOException;
 import java.util.function.Supplier;
 
 /**
- * A keyed-state serializer backed by {@link dev.listenseq.codec.StateCodec}: the bytes of Flink's
- * AvroSerializer, written without Avro's generic machinery. Subclasses are named in savepoints
- * (with their {@link Snapshot}): never rename or move them.
+ * A serializer written by hand: for the keyed state, on {@link dev.listenseq.codec.StateCodec} (the
+ * bytes of Flink's AvroSerializer, without Avro's generic machinery), and for the keyBy's records.
+ * State serializers are named in savepoints (with their {@link Snapshot}): never rename or move them.
  */
 abstract class StateSerializer<T> extends TypeSerializerSingleton<T> {
 
