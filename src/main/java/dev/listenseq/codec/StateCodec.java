@@ -29,6 +29,8 @@ import java.util.List;
 public final class StateCodec {
 
     private static final ListenType[] TYPES = ListenType.values();
+    /** Strings are read through this, not a new array each: a user record holds dozens of song ids. */
+    private static final ThreadLocal<byte[]> READ_BUFFER = ThreadLocal.withInitial(() -> new byte[256]);
 
     private StateCodec() {
     }
@@ -165,9 +167,13 @@ public final class StateCodec {
         if (length < 0) {
             throw new IOException("state record has a string of length " + length);
         }
-        byte[] bytes = new byte[length];
-        in.readFully(bytes);
-        return new String(bytes, StandardCharsets.UTF_8);
+        byte[] bytes = READ_BUFFER.get();
+        if (bytes.length < length) {
+            bytes = new byte[Math.max(length, 2 * bytes.length)];
+            READ_BUFFER.set(bytes);
+        }
+        in.readFully(bytes, 0, length);
+        return new String(bytes, 0, length, StandardCharsets.UTF_8);
     }
 
     /** An array block's item count, 7 bits a byte, lowest first; nothing for an empty array. */
