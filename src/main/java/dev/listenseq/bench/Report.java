@@ -71,40 +71,35 @@ final class Report {
         double heap100 = median(results.get("job-hashmap-100"));
         goal(goals, "max-items 1000 ÷ 100 (hashmap)", 0.8, median(results.get("job-hashmap-1000")) / heap100, true);
         goal(goals, "job ÷ Kafka Streams (rocksdb, max-items 100)", 1.0, job100 / median(results.get("kafka-streams")), true);
-        LatencyProbe.Result pt = latencies.get("pass-through at-least-once");
-        LatencyProbe.Result alo = latencies.get("job at-least-once");
-        LatencyProbe.Result eos = latencies.get("job exactly-once");
-        if (alo != null) {
-            goal(goals, "at-least-once p99 (ms)", 250, alo.latencies().percentile(0.99), false);
-            if (pt != null) {
-                goal(goals, "at-least-once p99 ÷ pass-through p99", 1.5,
-                        alo.latencies().percentile(0.99) / (double) Math.max(1, pt.latencies().percentile(0.99)), false);
-            }
-        }
-        if (eos != null) {
-            goal(goals, "exactly-once p99 (ms)", o.checkpointInterval().toMillis() + 500, eos.latencies().percentile(0.99), false);
-        }
+        long exactlyOnceTarget = o.checkpointInterval().toMillis() + 500;
+        latencyGoals(goals, "", "at-least-once p99 ÷ pass-through p99", latencies.get("pass-through at-least-once"),
+                latencies.get("job at-least-once"), latencies.get("job exactly-once"), exactlyOnceTarget);
         // The same goals without the per-user throttle: how much of the latency is the throttle's wait.
-        LatencyProbe.Result pt0 = latencies.get("pass-through at-least-once, same rate");
-        LatencyProbe.Result alo0 = latencies.get("job at-least-once, emit.min-interval 0");
-        LatencyProbe.Result eos0 = latencies.get("job exactly-once, emit.min-interval 0");
-        if (alo0 != null) {
-            goal(goals, "  same, emit.min-interval 0: at-least-once p99 (ms)", 250, alo0.latencies().percentile(0.99), false);
-            if (pt0 != null) {
-                goal(goals, "  same, emit.min-interval 0: ÷ pass-through p99", 1.5,
-                        alo0.latencies().percentile(0.99) / (double) Math.max(1, pt0.latencies().percentile(0.99)), false);
-            }
-        }
-        if (eos0 != null) {
-            goal(goals, "  same, emit.min-interval 0: exactly-once p99 (ms)", o.checkpointInterval().toMillis() + 500,
-                    eos0.latencies().percentile(0.99), false);
-        }
+        latencyGoals(goals, "  same, emit.min-interval 0: ", "÷ pass-through p99",
+                latencies.get("pass-through at-least-once, same rate"), latencies.get("job at-least-once, emit.min-interval 0"),
+                latencies.get("job exactly-once, emit.min-interval 0"), exactlyOnceTarget);
         double backfill = median(results.get("backfill"));
         if (!Double.isNaN(backfill)) {
             goals.row("backfill ÷ streaming (rocksdb, max-items 100)", "report", Table.ratio(backfill / job100), "-");
         }
         out.append(goals);
         return out.toString();
+    }
+
+    /** The latency goals of one configuration, for the cases that ran; {@code prefix} names it in the labels. */
+    private static void latencyGoals(Table goals, String prefix, String ratioLabel, LatencyProbe.Result passThrough,
+                                     LatencyProbe.Result alo, LatencyProbe.Result eos, long exactlyOnceTarget) {
+        if (alo != null) {
+            long p99 = alo.latencies().percentile(0.99);
+            goal(goals, prefix + "at-least-once p99 (ms)", 250, p99, false);
+            if (passThrough != null) {
+                goal(goals, prefix + ratioLabel, 1.5,
+                        p99 / (double) Math.max(1, passThrough.latencies().percentile(0.99)), false);
+            }
+        }
+        if (eos != null) {
+            goal(goals, prefix + "exactly-once p99 (ms)", exactlyOnceTarget, eos.latencies().percentile(0.99), false);
+        }
     }
 
     private static void goal(Table goals, String name, double target, double measured, boolean atLeast) {

@@ -20,6 +20,31 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class BenchLogicTest {
 
     @Test
+    void theGoalsTableJudgesEachLatencyConfigurationAgainstItsOwnPassThrough() {
+        Map<String, LatencyProbe.Result> latencies = new java.util.LinkedHashMap<>();
+        latencies.put("pass-through at-least-once", probe(20));
+        latencies.put("job at-least-once", probe(400));
+        latencies.put("job exactly-once", probe(10_400));
+        latencies.put("pass-through at-least-once, same rate", probe(100));
+        latencies.put("job at-least-once, emit.min-interval 0", probe(120));
+        latencies.put("job exactly-once, emit.min-interval 0", probe(10_600));
+        String report = Report.render(BenchOptions.parse(List.of()), Map.of(
+                "pass-through", List.of(new BenchCommand.Throughput("pass-through", 100, 10, 0, 0, 0))), latencies);
+        assertTrue(report.matches("(?s).*\\nat-least-once p99 \\(ms\\) +≤ 250 +400 +NO\\n.*"), report);
+        assertTrue(report.matches("(?s).*\\nat-least-once p99 ÷ pass-through p99 +≤ 1.5 +20 +NO\\n.*"), report);
+        assertTrue(report.matches("(?s).*\\nexactly-once p99 \\(ms\\) +≤ 10500 +10,400 +yes\\n.*"), report);
+        assertTrue(report.matches("(?s).*same, emit.min-interval 0: at-least-once p99 \\(ms\\) +≤ 250 +120 +yes\\n.*"), report);
+        assertTrue(report.matches("(?s).*same, emit.min-interval 0: ÷ pass-through p99 +≤ 1.5 +1.200 +yes\\n.*"), report);
+        assertTrue(report.matches("(?s).*same, emit.min-interval 0: exactly-once p99 \\(ms\\) +≤ 10500 +10,600 +NO\\n.*"), report);
+    }
+
+    private static LatencyProbe.Result probe(long ms) {
+        Latencies l = new Latencies();
+        l.add(ms);
+        return new LatencyProbe.Result(l, 1, 0, 1);
+    }
+
+    @Test
     void percentilesAreNearestRank() {
         Latencies l = new Latencies();
         assertEquals(-1, l.percentile(0.5), "no samples");
