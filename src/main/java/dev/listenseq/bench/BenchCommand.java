@@ -205,9 +205,11 @@ public final class BenchCommand {
                     rate, Duration.ofSeconds(10), options.latencyDuration(), drain);
             worker.stop(120);
             deleteTopics(keys);
+            result = result.withCheckpointPauses(worker.checkpointPauses());
             Latencies l = result.latencies();
-            out.printf("  p50 %d ms  p99 %d ms  p999 %d ms  (%,d events, %,d not seen)%n",
-                    l.percentile(0.5), l.percentile(0.99), l.percentile(0.999), result.counted(), result.missing());
+            out.printf("  p50 %d ms  p99 %d ms  p999 %d ms  (%,d events, %,d not seen; checkpoint pauses %s ms)%n",
+                    l.percentile(0.5), l.percentile(0.99), l.percentile(0.999), result.counted(), result.missing(),
+                    Report.pauses(result.checkpointPauses()));
             return result;
         }
     }

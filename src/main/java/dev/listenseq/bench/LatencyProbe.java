@@ -33,8 +33,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class LatencyProbe {
 
-    /** Percentiles in ms, the events counted, and those never seen in the output. */
-    record Result(Latencies latencies, long counted, long missing, double sentPerSecond) {
+    /**
+     * Percentiles in ms, the events counted, those never seen in the output, and the job's checkpoint
+     * pauses in ms (see {@link WorkerProcess#checkpointPauses()}; empty until the worker reports them).
+     */
+    record Result(Latencies latencies, long counted, long missing, double sentPerSecond, long[] checkpointPauses) {
+
+        Result withCheckpointPauses(long[] pauses) {
+            return new Result(latencies, counted, missing, sentPerSecond, pauses);
+        }
     }
 
     private final String bootstrap;
@@ -67,7 +74,7 @@ final class LatencyProbe {
         reader.join();
         synchronized (latencies) {
             return new Result(latencies, counted[0], Math.max(0, sentMeasured - counted[0]),
-                    sentMeasured / (measure.toMillis() / 1000.0));
+                    sentMeasured / (measure.toMillis() / 1000.0), new long[0]);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.listenseq.bench;
 
 import dev.listenseq.config.Durations;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.ToDoubleFunction;
@@ -55,11 +56,12 @@ final class Report {
             out.append(String.format("Latency: event sent → snapshot read (read_committed), clean traffic at half the"
                     + " measured rate of the same configuration, emit.min-interval %s, checkpoints every %s%n",
                     Durations.format(o.emitInterval()), Durations.format(o.checkpointInterval())));
-            Table lat = new Table("case", "events/s", "p50 ms", "p99 ms", "p999 ms", "max ms", "events", "not seen");
+            Table lat = new Table("case", "events/s", "p50 ms", "p99 ms", "p999 ms", "max ms", "events", "not seen",
+                    "checkpoint pause ms");
             latencies.forEach((name, r) -> lat.row(name, Table.number(r.sentPerSecond()),
                     r.latencies().percentile(0.5), r.latencies().percentile(0.99),
                     r.latencies().percentile(0.999), r.latencies().max(), String.format("%,d", r.counted()),
-                    String.format("%,d", r.missing())));
+                    String.format("%,d", r.missing()), pauses(r.checkpointPauses())));
             out.append(lat).append('\n');
         }
 
@@ -110,6 +112,16 @@ final class Report {
         boolean met = atLeast ? measured >= target : measured <= target;
         goals.row(name, (atLeast ? "≥ " : "≤ ") + trim(target), measured >= 10 ? Table.number(measured) : String.format("%.3f", measured),
                 met ? "yes" : "NO");
+    }
+
+    /** Checkpoint pauses as "median / max" over the checkpoints, or "-" when none were reported. */
+    static String pauses(long[] pauses) {
+        if (pauses.length == 0) {
+            return "-";
+        }
+        long[] sorted = pauses.clone();
+        Arrays.sort(sorted);
+        return sorted[(sorted.length - 1) / 2] + " / " + sorted[sorted.length - 1];
     }
 
     private static String trim(double value) {

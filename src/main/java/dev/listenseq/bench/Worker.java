@@ -13,7 +13,11 @@ import dev.listenseq.pipeline.SequencePipeline;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.runtime.checkpoint.AbstractCheckpointStats;
+import org.apache.flink.runtime.checkpoint.CheckpointStatsHistory;
+import org.apache.flink.runtime.checkpoint.CheckpointStatsStatus;
 import org.apache.flink.runtime.checkpoint.CompletedCheckpointStats;
+import org.apache.flink.runtime.checkpoint.TaskStateStats;
 import org.apache.flink.runtime.jobgraph.JobGraph;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
@@ -42,7 +46,7 @@ import java.util.stream.Stream;
  * and the right RocksDB on the classpath (Flink's frocksdbjni or Kafka Streams' rocksdbjni; they
  * cannot share a JVM). It talks to the harness on stdout with lines starting {@value #TAG}:
  * {@code READY}, {@code P <epoch ms> <records in> <process CPU ns>} every {@value #SAMPLE_MS} ms, and
- * {@code DONE <state bytes> <snapshots>}. It stops when it has read the expected number of input
+ * {@code DONE <state bytes> <snapshots> <checkpoint pauses>}. It stops when it has read the expected number of input
  * records (0: when its stdin closes, which is how the harness ends the latency runs).
  *
  * <p>Usage: {@code Worker <job|backfill|pass-through|kafka-streams> <expected records> key=value ...}
@@ -137,6 +141,8 @@ public final class Worker {
                 return expected > 0 && c.recordsIn() >= expected && (!sequenceJob || c.unaccounted() == 0);
             });
             long stateBytes = -1;
+            // Before the final checkpoint below, which comes after the traffic and pauses nothing.
+            String pauses = checkpointPauses(cluster.getExecutionGraph(id).get().getCheckpointStatsSnapshot().getHistory());
             JobStatus status = cluster.getJobStatus(id).get();
             if (status == JobStatus.RUNNING) {
                 try {
@@ -153,13 +159,33 @@ public final class Worker {
             if (latest != null) {
                 stateBytes = latest.getStateSize();
             }
-            say("DONE " + stateBytes + " " + InProcessMetrics.counters(id).snapshots());
+            say("DONE " + stateBytes + " " + InProcessMetrics.counters(id).snapshots() + " " + pauses);
             if (!cluster.getJobStatus(id).get().isGloballyTerminalState()) {
                 cluster.cancelJob(id).get(1, TimeUnit.MINUTES);
             }
         } finally {
             cluster.closeAsync().get(1, TimeUnit.MINUTES);
         }
+    }
+
+    /**
+     * Per completed checkpoint still in the history, the longest synchronous phase of any task in ms,
+     * comma-separated ("-" for none): how long the checkpoint stopped that task from processing
+     * records. For RocksDB this is mostly the flush of the memtables written since the last checkpoint.
+     */
+    private static String checkpointPauses(CheckpointStatsHistory history) {
+        StringBuilder pauses = new StringBuilder();
+        for (AbstractCheckpointStats checkpoint : history.getCheckpoints()) {
+            if (checkpoint.getStatus() != CheckpointStatsStatus.COMPLETED) {
+                continue;
+            }
+            long longest = 0;
+            for (TaskStateStats task : checkpoint.getAllTaskStateStats()) {
+                longest = Math.max(longest, task.getSummaryStats().getSyncCheckpointDurationStats().getMaximum());
+            }
+            pauses.append(pauses.length() == 0 ? "" : ",").append(longest);
+        }
+        return pauses.length() == 0 ? "-" : pauses.toString();
     }
 
     private void runKafkaStreams(JobConfig config) throws Exception {
@@ -197,7 +223,7 @@ public final class Worker {
         } finally {
             streams.close(Duration.ofMinutes(1));
         }
-        say("DONE " + folderSize(stateDir) + " " + counters.snapshots.sum());
+        say("DONE " + folderSize(stateDir) + " " + counters.snapshots.sum() + " -");
     }
 
     interface Check {

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +26,7 @@ final class WorkerProcess implements AutoCloseable {
     private final Thread reader;
     private volatile long stateBytes = -1;
     private volatile long snapshots = -1;
+    private volatile long[] checkpointPauses = new long[0];
 
     private WorkerProcess(Process process, Path log) throws IOException {
         this.process = process;
@@ -99,6 +101,8 @@ final class WorkerProcess implements AutoCloseable {
             case "DONE":
                 stateBytes = Long.parseLong(message[1]);
                 snapshots = Long.parseLong(message[2]);
+                checkpointPauses = message[3].equals("-") ? new long[0]
+                        : Arrays.stream(message[3].split(",")).mapToLong(Long::parseLong).toArray();
                 break;
             default:
                 break;
@@ -138,6 +142,11 @@ final class WorkerProcess implements AutoCloseable {
 
     long snapshots() {
         return snapshots;
+    }
+
+    /** Per completed checkpoint, the longest synchronous phase of any task in ms (Flink cases only). */
+    long[] checkpointPauses() {
+        return checkpointPauses.clone();
     }
 
     @Override

@@ -41,7 +41,15 @@ class BenchLogicTest {
     private static LatencyProbe.Result probe(long ms) {
         Latencies l = new Latencies();
         l.add(ms);
-        return new LatencyProbe.Result(l, 1, 0, 1);
+        return new LatencyProbe.Result(l, 1, 0, 1, new long[0]);
+    }
+
+    @Test
+    void checkpointPausesShowTheLowerMedianAndTheLongest() {
+        assertEquals("-", Report.pauses(new long[0]), "no checkpoint completed");
+        assertEquals("40 / 40", Report.pauses(new long[] {40}));
+        assertEquals("120 / 480", Report.pauses(new long[] {480, 90, 120}));
+        assertEquals("90 / 480", Report.pauses(new long[] {480, 90, 120, 60}));
     }
 
     @Test
