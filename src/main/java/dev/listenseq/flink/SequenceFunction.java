@@ -258,6 +258,9 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
         }
         user.setEmittedVersion(user.getVersion());
         user.setLastEmitMs(now);
+        // Nothing waits for a timer now; if one was taken as lost but fires after all, it finds
+        // nothing new and emits nothing.
+        user.setTimerMs(Long.MIN_VALUE);
         user.setPendingSinceMs(Long.MIN_VALUE);
     }
 }

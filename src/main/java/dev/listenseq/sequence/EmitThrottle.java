@@ -5,6 +5,11 @@ package dev.listenseq.sequence;
  * interval is emitted at once (leading edge); changes inside the interval wait for one timer at its
  * end (trailing edge), which emits them together. Times are processing time in milliseconds;
  * {@link Long#MIN_VALUE} means "never" / "no timer".
+ *
+ * <p>A timer the state says is pending but that is overdue by a whole interval is taken as lost, and
+ * the change is emitted at once: otherwise a user whose timer did not survive a restore would wait
+ * for it forever. (Flink keeps timers across a change of where RocksDB keeps them only in canonical
+ * savepoints; a checkpoint restored that way loses them.)
  */
 public final class EmitThrottle {
 
@@ -25,7 +30,7 @@ public final class EmitThrottle {
     }
 
     public Decision afterChange(long nowMs, long lastEmitMs, long timerMs) {
-        if (timerMs != Long.MIN_VALUE) {
+        if (timerMs != Long.MIN_VALUE && nowMs - timerMs < minIntervalMs) {
             return Decision.WAIT;
         }
         if (lastEmitMs == Long.MIN_VALUE || nowMs - lastEmitMs >= minIntervalMs) {

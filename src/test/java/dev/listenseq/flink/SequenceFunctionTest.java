@@ -16,14 +16,19 @@ import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.runtime.state.KeyedStateBackend;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
+import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.checkpoint.SavepointType;
 import org.apache.flink.runtime.state.StateBackend;
 import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
+import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend.PriorityQueueStateType;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.charset.StandardCharsets;
@@ -44,8 +49,16 @@ class SequenceFunctionTest {
     private final SingleObjectCodec<ListenEvent> codec = SingleObjectCodec.of(ListenEvent.class);
     private long offset;
 
+    /** RocksDB with the job's timers (on the heap, see FlinkSettings), RocksDB with timers in RocksDB, the heap. */
     static Stream<StateBackend> backends() {
-        return Stream.of(new EmbeddedRocksDBStateBackend(), new HashMapStateBackend());
+        return Stream.of(rocksDb(PriorityQueueStateType.HEAP), rocksDb(PriorityQueueStateType.ROCKSDB),
+                new HashMapStateBackend());
+    }
+
+    private static EmbeddedRocksDBStateBackend rocksDb(PriorityQueueStateType timers) {
+        EmbeddedRocksDBStateBackend backend = new EmbeddedRocksDBStateBackend();
+        backend.setPriorityQueueStateType(timers);
+        return backend;
     }
 
     private KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, UserSequence> harness(
@@ -179,6 +192,70 @@ class SequenceFunctionTest {
             UserSequence last = out.get(out.size() - 1);
             assertEquals(3L, last.getVersion(), "versions continue; the restored dedup state caught e2");
             assertEquals(2, last.getItems().get(0).getPlays());
+        }
+    }
+
+    /** Deployments from before timers moved to the heap restore with their pending timers, and back. */
+    @ParameterizedTest
+    @EnumSource(PriorityQueueStateType.class)
+    void pendingTimersSurviveAChangeOfWhereRocksDbKeepsThem(PriorityQueueStateType before) throws Exception {
+        PriorityQueueStateType after = before == PriorityQueueStateType.HEAP
+                ? PriorityQueueStateType.ROCKSDB : PriorityQueueStateType.HEAP;
+        OperatorSubtaskState snapshot;
+        try (var h = harness(rocksDb(before), 1000)) {
+            h.open();
+            h.setProcessingTime(0);
+            h.processElement(new StreamRecord<>(play("e1", "u", "s1", T0)));
+            h.setProcessingTime(100);
+            h.processElement(new StreamRecord<>(play("e2", "u", "s2", T0 + 1)));
+            h.processElement(new StreamRecord<>(play("e3", "v", "s1", T0)));
+            h.setProcessingTime(200);
+            h.processElement(new StreamRecord<>(play("e4", "v", "s3", T0 + 1)));
+            assertEquals(2, h.numProcessingTimeTimers());
+            // A canonical savepoint, what upgrades take (Flink's default savepoint format).
+            snapshot = h.snapshotWithLocalState(1L, 200L, SavepointType.savepoint(SavepointFormatType.CANONICAL))
+                    .getJobManagerOwnedState();
+        }
+        try (var h = harness(rocksDb(after), 1000)) {
+            h.initializeState(snapshot);
+            h.open();
+            assertEquals(2, h.numProcessingTimeTimers(), "both pending timers restored");
+            h.setProcessingTime(1000);
+            assertEquals(List.of(2L), versions(h), "u's timer fires at its time");
+            h.setProcessingTime(1100);
+            assertEquals(List.of(2L, 2L), versions(h), "then v's");
+            assertEquals(0, h.numProcessingTimeTimers());
+        }
+    }
+
+    /**
+     * Restoring a checkpoint (not a canonical savepoint) taken with timers in RocksDB into a backend
+     * that keeps them on the heap loses the pending timers. The user still gets its snapshots.
+     */
+    @Test
+    void aUserWhoseTimerWasLostEmitsAtItsNextChange() throws Exception {
+        OperatorSubtaskState checkpoint;
+        try (var h = harness(rocksDb(PriorityQueueStateType.ROCKSDB), 1000)) {
+            h.open();
+            h.setProcessingTime(0);
+            h.processElement(new StreamRecord<>(play("e1", "u", "s1", T0)));
+            h.setProcessingTime(100);
+            h.processElement(new StreamRecord<>(play("e2", "u", "s2", T0 + 1)));
+            checkpoint = h.snapshot(1L, 100L);
+        }
+        try (var h = harness(rocksDb(PriorityQueueStateType.HEAP), 1000)) {
+            h.initializeState(checkpoint);
+            h.open();
+            h.setProcessingTime(5000);
+            h.processElement(new StreamRecord<>(play("e3", "u", "s3", T0 + 2)));
+            List<Long> versions = versions(h);
+            assertEquals(3L, versions.get(versions.size() - 1), "emitted at once, with the change the lost timer held");
+            h.setProcessingTime(5500);
+            h.processElement(new StreamRecord<>(play("e4", "u", "s1", T0 + 3)));
+            assertEquals(1, h.numProcessingTimeTimers(), "throttled again: the next change waits for a new timer");
+            h.setProcessingTime(6000);
+            versions = versions(h);
+            assertEquals(4L, versions.get(versions.size() - 1));
         }
     }
 

@@ -29,6 +29,12 @@ class EmitThrottleTest {
     }
 
     @Test
+    void aTimerOverdueByAWholeIntervalIsTakenAsLost() {
+        assertFalse(throttle.afterChange(2999, 1000, 2000).emitNow(), "late, not yet lost");
+        assertTrue(throttle.afterChange(3000, 1000, 2000).emitNow());
+    }
+
+    @Test
     void zeroIntervalEmitsEveryChange() {
         EmitThrottle every = new EmitThrottle(0);
         assertTrue(every.afterChange(1000, 1000, NEVER).emitNow());
