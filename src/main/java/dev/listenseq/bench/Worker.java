@@ -46,8 +46,9 @@ import java.util.stream.Stream;
  * and the right RocksDB on the classpath (Flink's frocksdbjni or Kafka Streams' rocksdbjni; they
  * cannot share a JVM). It talks to the harness on stdout with lines starting {@value #TAG}:
  * {@code READY}, {@code P <epoch ms> <records in> <process CPU ns>} every {@value #SAMPLE_MS} ms, and
- * {@code DONE <state bytes> <snapshots> <checkpoint pauses>}. It stops when it has read the expected number of input
- * records (0: when its stdin closes, which is how the harness ends the latency runs).
+ * {@code DONE <state bytes> <snapshots> <checkpoint pauses>}. It stops when it has read the
+ * expected number of input records (0: when its stdin closes, which is how the harness ends the
+ * latency runs).
  *
  * <p>Usage: {@code Worker <job|backfill|pass-through|kafka-streams> <expected records> key=value ...}
  * with job configuration keys.
