@@ -85,6 +85,7 @@ final class DemoCommand {
         out.println("Starting the job on a local Flink MiniCluster (RocksDB, checkpoints every "
                 + config.checkpointInterval().toMillis() + " ms) ...");
         JobClient job = env.executeAsync(config.jobName());
+        awaitStarted(job, config.parallelism());
 
         ListeningGenerator generator = new ListeningGenerator(new ListeningGenerator.Params(
                 settings.get(ConfigKeys.DEMO_USERS), settings.get(ConfigKeys.DEMO_SONGS), settings.get(ConfigKeys.DEMO_SEED),
@@ -156,6 +157,20 @@ final class DemoCommand {
             }
         }
         return 0;
+    }
+
+    /**
+     * Waits until every subtask of the sequence builder has opened its state, so the first generated
+     * events do not wait out the job's start-up: they would dominate the latency shown for the first
+     * minute (p99 1.3-1.6 s at 200 events/s against about 50 ms once they aged out of the window).
+     * Gives up after two minutes or when the job ends; the main loop reports either.
+     */
+    private static void awaitStarted(JobClient job, int parallelism) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        while (InProcessMetrics.histograms(job.getJobID(), JobMetrics.EMIT_LATENCY_MS).size() < parallelism
+                && !job.getJobExecutionResult().isDone() && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
     }
 
     private static String latency(JobClient job) {
