@@ -258,8 +258,8 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
         }
         user.setEmittedVersion(user.getVersion());
         user.setLastEmitMs(now);
-        // Nothing waits for a timer now; if one was taken as lost but fires after all, it finds
-        // nothing new and emits nothing.
+        // Nothing waits for a timer now. A timer taken as lost that fires after all emits only
+        // changes made since this snapshot.
         user.setTimerMs(Long.MIN_VALUE);
         user.setPendingSinceMs(Long.MIN_VALUE);
     }

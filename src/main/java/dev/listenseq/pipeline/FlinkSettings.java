@@ -48,9 +48,9 @@ public final class FlinkSettings {
         // the bench (job, RocksDB; three A/B pairs). Files written without filters stay readable.
         flink.set(RocksDBConfigurableOptions.USE_BLOOM_FILTER, true);
         // The trailing-edge timers on the heap, not in RocksDB: a user holds at most one, only while a
-        // change waits out emit.min-interval, so they are few. In RocksDB, where every fired timer
-        // leaves a delete behind, they fell behind under load: at 7,000 events/s the throttled
-        // at-least-once median was 1,580 ms against 625 ms on the heap (ideal: half the interval).
+        // change waits out emit.min-interval, so they are few. In RocksDB they fell behind under load
+        // (on time at 500 events/s): at 7,000 events/s the throttled at-least-once median was
+        // 1,580 ms against 625 ms on the heap (ideal: half the interval).
         // Canonical savepoints carry pending timers across this change both ways (tested).
         flink.set(RocksDBOptions.TIMER_SERVICE_FACTORY, EmbeddedRocksDBStateBackend.PriorityQueueStateType.HEAP);
         // Only a process that runs the job on its own embedded cluster (stream, demo, bench) reads
