@@ -1,6 +1,5 @@
 package dev.listenseq.app;
 
-import dev.listenseq.bench.BenchCommand;
 import dev.listenseq.config.ConfigException;
 import dev.listenseq.config.ConfigKey;
 import dev.listenseq.config.ConfigKeys;
@@ -9,15 +8,19 @@ import dev.listenseq.reader.ReaderCommands;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The command-line entry point: {@code demo}, {@code stream}, the feature consumers' commands
  * ({@code get}, {@code tail}, {@code export}, {@code serve}; Flink-free, in the reader package),
- * {@code backfill}, {@code cluster}, {@code reader-bench} or {@code help}. Thin on purpose:
+ * {@code backfill} or {@code help}; the development tools (bench, cluster ...) live in src/tools. Thin on purpose:
  * parse settings, hand over to the command. Nothing here logs, so the demo can route logging to a
  * file before the first logger is created.
  */
 public final class Main {
+
+    /** Commands of src/tools (benchmarks, local cluster, chaos): not in the job jar; ./listenseq runs them. */
+    private static final Set<String> TOOLS = Set.of("bench", "reader-bench", "cluster", "chaos");
 
     private Main() {
     }
@@ -35,49 +38,60 @@ public final class Main {
             BackfillCommand.submit(rest);
             return;
         }
+        exit(() -> run(command, rest));
+    }
+
+    private static int run(String command, List<String> rest) throws Exception {
+        switch (command) {
+            case "demo":
+                return DemoCommand.run(rest);
+            case "stream":
+                return StreamCommand.run(rest);
+            case "backfill":
+                return BackfillCommand.run(rest);
+            case "get":
+            case "tail":
+            case "export":
+            case "serve":
+                return ReaderCommands.run(command, rest, System.out, System.err);
+            case "help":
+            case "--help":
+            case "-h":
+                printHelp();
+                return 0;
+            default:
+                if (TOOLS.contains(command)) {
+                    System.err.println("error: " + command + " is a development tool: it runs from a source checkout,"
+                            + " as ./listenseq " + command);
+                    return 2;
+                }
+                System.err.println("unknown command \"" + command + "\"\n");
+                printHelp();
+                return 2;
+        }
+    }
+
+    /** A command's body: returns the exit code, or throws. */
+    public interface Command {
+        int run() throws Exception;
+    }
+
+    /**
+     * Runs a command and exits the JVM with its code; configuration and start-up errors become one
+     * line on stderr (exit 2 and 1), never a stack trace.
+     */
+    public static void exit(Command command) throws Exception {
+        int code;
         try {
-            switch (command) {
-                case "demo":
-                    System.exit(DemoCommand.run(rest));
-                    break;
-                case "stream":
-                    System.exit(StreamCommand.run(rest));
-                    break;
-                case "backfill":
-                    System.exit(BackfillCommand.run(rest));
-                    break;
-                case "get":
-                case "tail":
-                case "export":
-                case "serve":
-                    System.exit(ReaderCommands.run(command, rest, System.out, System.err));
-                    break;
-                case "reader-bench":
-                    System.exit(ReaderBench.run(rest));
-                    break;
-                case "cluster":
-                    System.exit(ClusterCommand.run(rest));
-                    break;
-                case "bench":
-                    System.exit(BenchCommand.run(rest));
-                    break;
-                case "help":
-                case "--help":
-                case "-h":
-                    printHelp();
-                    break;
-                default:
-                    System.err.println("unknown command \"" + command + "\"\n");
-                    printHelp();
-                    System.exit(2);
-            }
+            code = command.run();
         } catch (ConfigException e) {
             System.err.println("error: " + e.getMessage());
-            System.exit(2);
+            code = 2;
         } catch (StartupException e) {
             System.err.println("error: " + e.getMessage());
-            System.exit(1);
+            code = 1;
         }
+        System.exit(code);
     }
 
     private static void printHelp() {
@@ -94,9 +108,6 @@ public final class Main {
                 "           --bootstrap-servers HOST:PORT and any key below override the file. SIGTERM stops it",
                 "           with a savepoint; restart with --state.restore-from <savepoint path>. Submitted to a",
                 "           Flink cluster (target/listenseq-job.jar), it submits the job and returns.",
-                "  cluster  the job jar on a real Flink cluster of separate processes on this machine: Kafka, a",
-                "           JobManager and TaskManagers, traffic (job file jobs/cluster.properties). Flags as for demo,",
-                "           --cluster.kill-taskmanager-after 30s kills one TaskManager and prints the recovery time.",
                 "  backfill the same job over a time range of the input topics (job file jobs/backfill.properties):",
                 "           --from T --to T (epoch ms, ISO-8601 or a date; Kafka record time, [from, to)),",
                 "           --end-with-savepoint true to hand off to `stream` exactly where it stopped.",
@@ -105,6 +116,11 @@ public final class Main {
                 "feature consumers (no Flink needed; same job file and --key value settings):"));
         ReaderCommands.HELP.forEach(System.out::println);
         System.out.println(String.join("\n",
+                "",
+                "development tools (src/tools: run from a source checkout with ./listenseq; not in the job jar):",
+                "  cluster  the job jar on a real Flink cluster of separate processes on this machine: Kafka, a",
+                "           JobManager and TaskManagers, traffic (job file jobs/cluster.properties). Flags as for demo,",
+                "           --cluster.kill-taskmanager-after 30s kills one TaskManager and prints the recovery time.",
                 "  reader-bench [--users N] [--items N] [--requests N]",
                 "           get latency from the library and over HTTP on loopback, and memory per user",
                 "  bench    throughput, latency and scaling against a pass-through job and Kafka Streams, in one",
@@ -117,6 +133,7 @@ public final class Main {
                 "           --worker-heap SIZE (2g) --bootstrap-servers HOST:PORT (embedded broker) --work-dir DIR",
                 "           (a new temp folder) --jfr true (a JFR profile per case in the work folder); any key",
                 "           below as --key value applies to every case.",
+                "",
                 "  help     this text",
                 "",
                 "keys (default):"));

@@ -2,12 +2,12 @@ package dev.listenseq.it;
 
 import dev.listenseq.avro.ListenEvent;
 import dev.listenseq.avro.UserSequence;
+import dev.listenseq.cluster.LocalFlinkCluster;
+import dev.listenseq.cluster.OutputWatcher;
 import dev.listenseq.codec.SingleObjectCodec;
 import dev.listenseq.config.JobConfig;
 import dev.listenseq.config.Settings;
 import dev.listenseq.embedded.ListeningGenerator;
-import dev.listenseq.embedded.LocalFlinkCluster;
-import dev.listenseq.embedded.OutputWatcher;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;

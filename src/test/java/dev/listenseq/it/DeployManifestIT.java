@@ -159,6 +159,30 @@ class DeployManifestIT {
         }
     }
 
+    /** The tools of src/tools (benchmarks, Kafka Streams baseline, local cluster) stay out of what the job runs on. */
+    @Test
+    void theJobsRuntimeClasspathAndJarHoldNoToolsAndNoSecondRocksDb() throws Exception {
+        List<String> runtime = List.of(Files.readString(Path.of("target", "classpath.txt")).trim().split(File.pathSeparator));
+        List<String> unwantedJars = runtime.stream().map(entry -> Path.of(entry).getFileName().toString())
+                .filter(name -> name.startsWith("kafka-streams") || name.startsWith("rocksdbjni") || name.startsWith("jmh-"))
+                .toList();
+        assertEquals(List.of(), unwantedJars, "target/classpath.txt is the job's runtime classpath");
+        assertTrue(runtime.stream().anyMatch(entry -> entry.contains("frocksdbjni")), "Flink's RocksDB stays");
+        List<String> unwantedClasses = new ArrayList<>();
+        try (JarFile jar = new JarFile(JOB_JAR.toFile())) {
+            for (Enumeration<JarEntry> e = jar.entries(); e.hasMoreElements(); ) {
+                String name = e.nextElement().getName();
+                if (name.startsWith("org/apache/kafka/streams/") || name.startsWith("dev/listenseq/bench/")
+                        || name.startsWith("dev/listenseq/kstreams/") || name.startsWith("dev/listenseq/cluster/")
+                        || name.startsWith("dev/listenseq/tools/") || name.startsWith("dev/listenseq/jmh/")) {
+                    unwantedClasses.add(name);
+                }
+            }
+        }
+        assertEquals(List.of(), unwantedClasses.subList(0, Math.min(20, unwantedClasses.size())),
+                "the job jar holds no development tools");
+    }
+
     @Test
     void theStreamingDeploymentMatchesTheBuildAndTheJob() throws Exception {
         Map<String, Object> spec = flinkDeployment("listenseq-streaming.yaml");

@@ -7,21 +7,29 @@ import java.lang.reflect.Method;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * A class loader holding the project's classes and only the libraries the reader may use
- * (kafka-clients, Avro, Jackson, slf4j/log4j, RocksDB and their compression codecs), over the JDK's
- * platform loader: no Flink, no Kafka broker, no test jars. Running the reader commands in it
- * proves they need nothing else; a reader class touching Flink would fail with NoClassDefFoundError.
+ * A class loader holding exactly what a feature-serving service gets: the reader artifact
+ * ({@code target/listenseq-reader.jar}), the dependencies listed beside it
+ * ({@code target/listenseq-reader-dependencies.txt}) and a logging binding, over the JDK's platform
+ * loader: no Flink, no Kafka broker, no test jars. Running the reader commands in it proves the
+ * artifact is complete and needs nothing else; a reader class touching Flink, or a dependency missing
+ * from the list, fails with NoClassDefFoundError.
  */
 final class FlinkFreeClassLoader {
 
-    private static final List<String> ALLOWED_JARS = List.of("kafka-clients-", "avro-1.", "jackson-core-",
-            "jackson-databind-", "jackson-annotations-", "slf4j-api-", "log4j-slf4j-impl-", "log4j-core-", "log4j-api-",
-            "zstd-jni-", "lz4-java-", "snappy-java-", "commons-compress-", "frocksdbjni-");
+    private static final Path READER_JAR = Path.of("target", "listenseq-reader.jar");
+    private static final Path READER_DEPENDENCIES = Path.of("target", "listenseq-reader-dependencies.txt");
+    /** The service's own choice of slf4j binding; the reader only needs slf4j-api. */
+    private static final List<String> LOGGING_JARS = List.of("log4j-slf4j-impl-", "log4j-core-", "log4j-api-");
+    /** A line of the dependency plugin's list: group:artifact:jar:version:scope (and maybe a module name). */
+    private static final Pattern DEPENDENCY = Pattern.compile("^\\s*[^:\\s]+:([^:]+):jar:([^:]+):\\w+.*$");
 
     /** What a command printed and returned. */
     record Run(int exitCode, String out, String err) {
@@ -36,17 +44,27 @@ final class FlinkFreeClassLoader {
         for (Path p : first) {
             urls.add(p.toUri().toURL());
         }
+        urls.add(READER_JAR.toUri().toURL());
+        List<Path> classpath = new ArrayList<>();
         for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
-            Path path = Path.of(entry);
-            String name = path.getFileName().toString();
-            // The project's own classes: target/classes, or its jar (failsafe tests the packaged jar).
-            boolean projectClasses = path.endsWith(Path.of("target", "classes"))
-                    || (name.startsWith("listening-sequence-builder-") && name.endsWith(".jar"));
-            if (projectClasses || ALLOWED_JARS.stream().anyMatch(name::startsWith)) {
-                urls.add(path.toUri().toURL());
+            classpath.add(Path.of(entry));
+        }
+        for (String line : Files.readAllLines(READER_DEPENDENCIES)) {
+            Matcher m = DEPENDENCY.matcher(line);
+            if (m.matches()) {
+                String jar = m.group(1) + "-" + m.group(2) + ".jar";
+                Path found = classpath.stream().filter(p -> p.getFileName().toString().equals(jar)).findFirst()
+                        .orElseThrow(() -> new IllegalStateException(jar + " is listed in " + READER_DEPENDENCIES
+                                + " but not on the test classpath"));
+                urls.add(found.toUri().toURL());
             }
         }
-        return new URLClassLoader("flink-free", urls.toArray(URL[]::new), ClassLoader.getPlatformClassLoader());
+        for (Path p : classpath) {
+            if (LOGGING_JARS.stream().anyMatch(p.getFileName().toString()::startsWith)) {
+                urls.add(p.toUri().toURL());
+            }
+        }
+        return new URLClassLoader("reader-artifact", urls.toArray(URL[]::new), ClassLoader.getPlatformClassLoader());
     }
 
     /** Runs a reader command (get, tail, export, serve) inside a fresh Flink-free loader. */

@@ -1,4 +1,4 @@
-package dev.listenseq.app;
+package dev.listenseq.bench;
 
 import dev.listenseq.avro.ListenType;
 import dev.listenseq.avro.RecentEvent;
@@ -48,12 +48,12 @@ import java.util.stream.Stream;
  * {@code get} latency p50/p99 from the library (memory and disk store) and over HTTP on loopback
  * (one client, sequential requests), and heap held per user. Prints figures; asserts nothing.
  */
-final class ReaderBench {
+public final class ReaderBench {
 
     private ReaderBench() {
     }
 
-    static int run(List<String> args) throws Exception {
+    public static int run(List<String> args) throws Exception {
         return run(args, System.out);
     }
 

@@ -1,4 +1,4 @@
-package dev.listenseq.embedded;
+package dev.listenseq.cluster;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;

@@ -1,13 +1,13 @@
-package dev.listenseq.app;
+package dev.listenseq.cluster;
 
+import dev.listenseq.app.Main;
+import dev.listenseq.app.Signals;
 import dev.listenseq.config.ConfigKeys;
 import dev.listenseq.config.JobConfig;
 import dev.listenseq.config.Settings;
 import dev.listenseq.config.StartupException;
 import dev.listenseq.embedded.EmbeddedKafka;
 import dev.listenseq.embedded.ListeningGenerator;
-import dev.listenseq.embedded.LocalFlinkCluster;
-import dev.listenseq.embedded.OutputWatcher;
 import dev.listenseq.embedded.TrafficProducer;
 import dev.listenseq.kafka.TopicAdmin;
 
@@ -30,7 +30,7 @@ import java.util.concurrent.TimeUnit;
  * {@code kill -9}, starts a replacement, and prints how long until committed output flowed again.
  * Ctrl-C or {@code demo.duration} stops everything it started.
  */
-final class ClusterCommand {
+public final class ClusterCommand {
 
     private static final Path JOB_JAR = Path.of("target", "listenseq-job.jar");
     private static final Path CLASSPATH = Path.of("target", "classpath.txt");
@@ -39,7 +39,7 @@ final class ClusterCommand {
     private ClusterCommand() {
     }
 
-    static int run(List<String> args) throws Exception {
+    public static int run(List<String> args) throws Exception {
         Settings settings = Settings.load("cluster", args);
         if (!Files.isRegularFile(JOB_JAR) || !Files.isRegularFile(CLASSPATH)) {
             throw new StartupException(JOB_JAR + " or " + CLASSPATH + " is missing; build with `mvn -DskipTests package`"

@@ -1,4 +1,4 @@
-package dev.listenseq.embedded;
+package dev.listenseq.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
