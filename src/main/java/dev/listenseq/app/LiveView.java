@@ -5,10 +5,10 @@ import dev.listenseq.avro.UserSequence;
 import dev.listenseq.codec.DecodeException;
 import dev.listenseq.codec.SingleObjectCodec;
 import dev.listenseq.flink.JobCounters;
+import dev.listenseq.reader.Topics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
@@ -16,7 +16,6 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -48,11 +47,7 @@ final class LiveView implements AutoCloseable {
         props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         this.consumer = new KafkaConsumer<>(props);
-        List<TopicPartition> partitions = new ArrayList<>();
-        for (PartitionInfo p : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
-            partitions.add(new TopicPartition(topic, p.partition()));
-        }
-        consumer.assign(partitions);
+        List<TopicPartition> partitions = Topics.assignAll(consumer, topic, bootstrapServers);
         consumer.seekToBeginning(partitions);
         this.usersShown = usersShown;
         this.out = out;

@@ -11,8 +11,11 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 
-/** Topic helpers shared by the reader's consumers. */
-final class Topics {
+/**
+ * Topic helpers for every consumer that reads whole topics by assignment (no consumer group): the
+ * reader, the demo's live view, the tools and the tests. Kafka clients only, so the reader stays Flink-free.
+ */
+public final class Topics {
 
     static final Duration METADATA_TIMEOUT = Duration.ofSeconds(30);
 
@@ -20,7 +23,7 @@ final class Topics {
     }
 
     /** The topic's partitions, in order; a clear error when the topic is missing or Kafka unreachable. */
-    static List<TopicPartition> partitions(Consumer<?, ?> consumer, String topic, String bootstrapServers) {
+    public static List<TopicPartition> partitions(Consumer<?, ?> consumer, String topic, String bootstrapServers) {
         List<PartitionInfo> infos;
         try {
             infos = consumer.partitionsFor(topic, METADATA_TIMEOUT);
@@ -37,6 +40,13 @@ final class Topics {
             partitions.add(new TopicPartition(topic, p.partition()));
         }
         partitions.sort(Comparator.comparingInt(TopicPartition::partition));
+        return partitions;
+    }
+
+    /** Assigns every partition of the topic to the consumer and returns them, in order. */
+    public static List<TopicPartition> assignAll(Consumer<?, ?> consumer, String topic, String bootstrapServers) {
+        List<TopicPartition> partitions = partitions(consumer, topic, bootstrapServers);
+        consumer.assign(partitions);
         return partitions;
     }
 

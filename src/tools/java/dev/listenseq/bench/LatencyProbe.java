@@ -1,18 +1,17 @@
 package dev.listenseq.bench;
 
 import dev.listenseq.embedded.ListeningGenerator;
+import dev.listenseq.reader.Topics;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -129,11 +128,7 @@ final class LatencyProbe {
         props.put("enable.auto.commit", "false");
         Map<String, Long> delivered = new HashMap<>();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
-            List<TopicPartition> partitions = new ArrayList<>();
-            for (PartitionInfo p : consumer.partitionsFor(output, Duration.ofSeconds(30))) {
-                partitions.add(new TopicPartition(output, p.partition()));
-            }
-            consumer.assign(partitions);
+            List<TopicPartition> partitions = Topics.assignAll(consumer, output, bootstrap);
             consumer.seekToBeginning(partitions);
             while (!stop.get()) {
                 var records = consumer.poll(Duration.ofMillis(5));

@@ -1,13 +1,12 @@
 package dev.listenseq.cluster;
 
+import dev.listenseq.reader.Topics;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 
@@ -35,11 +34,7 @@ public final class OutputWatcher implements AutoCloseable {
         props.put("enable.auto.commit", "false");
         thread = new Thread(() -> {
             try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
-                List<TopicPartition> partitions = new ArrayList<>();
-                for (PartitionInfo p : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
-                    partitions.add(new TopicPartition(topic, p.partition()));
-                }
-                consumer.assign(partitions);
+                List<TopicPartition> partitions = Topics.assignAll(consumer, topic, bootstrapServers);
                 consumer.seekToEnd(partitions);
                 while (running) {
                     for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(50))) {
