@@ -7,7 +7,7 @@ import dev.listenseq.avro.ListenType;
 import java.time.Duration;
 import java.time.Instant;
 
-/** Checks a decoded event against the data contract of DESIGN.md before it may touch state. */
+/** Checks a decoded event against the data contract of docs/design.md before it may touch state. */
 public final class EventValidator {
 
     /** Longest plausible play or song: a day. Beyond it, sums of listened time could overflow. */

@@ -3,7 +3,7 @@ package dev.listenseq.sequence;
 import java.io.Serializable;
 
 /**
- * Bounds of one user's sequence (DESIGN.md "Sequence policy").
+ * Bounds of one user's sequence (docs/design.md, "Sequence policy").
  *
  * @param maxItems      songs kept; the lowest-ranked (oldest last_time, then highest song_id) goes first
  * @param maxAgeMs      songs with last_time older than as_of minus this are dropped, and events older
@@ -21,7 +21,7 @@ public record SequencePolicy(int maxItems, long maxAgeMs, int recentEvents, long
         }
     }
 
-    /** The defaults of DESIGN.md: 200 items, 90 days, 20 recent events, duplicates caught over the whole horizon. */
+    /** The defaults of docs/design.md: 200 items, 90 days, 20 recent events, duplicates caught over the whole horizon. */
     public static SequencePolicy defaults() {
         long ninetyDays = 90L * 24 * 3600 * 1000;
         return new SequencePolicy(200, ninetyDays, 20, ninetyDays);

@@ -5,7 +5,7 @@ import dev.listenseq.avro.state.ItemState;
 import java.io.Serializable;
 
 /**
- * The weighting formula of DESIGN.md, with every constant from configuration.
+ * The weighting formula of docs/design.md, with every constant from configuration.
  *
  * <pre>
  * completion c = clamp(played_ms / duration_ms, 0, 1)      (duration_ms defaults to defaultDurationMs)
@@ -35,7 +35,7 @@ public record Weighting(
         }
     }
 
-    /** The defaults of DESIGN.md. */
+    /** The defaults of docs/design.md. */
     public static Weighting defaults() {
         return new Weighting(14L * 24 * 3600 * 1000, 180_000, 0.5, 1.0, 2.0, 3.0);
     }

@@ -37,7 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 /**
  * The whole job against a real broker with known input: every snapshot it writes must be exactly
- * the one worked out by hand below from DESIGN.md's formulas, read back with read_committed.
+ * the one worked out by hand below from the formulas of docs/design.md, read back with read_committed.
  */
 class GoldenPipelineIT extends BrokerTest {
 

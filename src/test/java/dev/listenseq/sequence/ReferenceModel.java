@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * DESIGN.md's sequence semantics written the slow, obvious way: keep every applied event per
+ * the sequence semantics of docs/design.md written the slow, obvious way: keep every applied event per
  * song, recompute every aggregate and weight from the raw events, evict by sorting everything.
  * Shares no code with the production updater; tests compare the two.
  */

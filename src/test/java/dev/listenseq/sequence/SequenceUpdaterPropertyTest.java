@@ -30,7 +30,7 @@ class SequenceUpdaterPropertyTest {
 
     private static final Weighting WEIGHTING = Weighting.defaults();
 
-    /** After every event, the incremental state equals the naive reference model of DESIGN.md. */
+    /** After every event, the incremental state equals the naive reference model of docs/design.md. */
     @Test
     void matchesTheReferenceModelAfterEveryEvent() {
         for (long seed = 0; seed < 300; seed++) {

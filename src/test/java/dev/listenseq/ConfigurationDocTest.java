@@ -11,12 +11,12 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** The README's configuration table documents every key with its real default. */
-class ReadmeTest {
+/** docs/configuration.md documents every key with its real default. */
+class ConfigurationDocTest {
 
     @Test
-    void everyConfigurationKeyIsInTheReadmeWithItsDefault() throws Exception {
-        String readme = Files.readString(Path.of("README.md"));
+    void everyConfigurationKeyIsDocumentedWithItsDefault() throws Exception {
+        String readme = Files.readString(Path.of("docs", "configuration.md"));
         List<String> missing = new ArrayList<>();
         for (ConfigKey<?> key : ConfigKeys.ALL) {
             String def = key.defaultValue().isEmpty() ? "" : "`" + key.defaultValue() + "`";
@@ -30,6 +30,6 @@ class ReadmeTest {
                 missing.add(prefix + "*");
             }
         }
-        assertEquals(List.of(), missing, "README.md configuration table rows missing or with a stale default");
+        assertEquals(List.of(), missing, "docs/configuration.md table rows missing or with a stale default");
     }
 }
