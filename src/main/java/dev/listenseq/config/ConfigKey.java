@@ -18,12 +18,18 @@ public final class ConfigKey<T> {
     private final String defaultValue;
     private final String description;
     private final Function<String, T> parser;
+    private final boolean secret;
 
     private ConfigKey(String name, String defaultValue, String description, Function<String, T> parser) {
+        this(name, defaultValue, description, parser, false);
+    }
+
+    private ConfigKey(String name, String defaultValue, String description, Function<String, T> parser, boolean secret) {
         this.name = name;
         this.defaultValue = defaultValue;
         this.description = description;
         this.parser = parser;
+        this.secret = secret;
     }
 
     public String name() {
@@ -39,8 +45,45 @@ public final class ConfigKey<T> {
         return description;
     }
 
+    /** Whether the value is a secret: it is never echoed in messages. */
+    public boolean secret() {
+        return secret;
+    }
+
     T parse(String text) {
         return parser.apply(text);
+    }
+
+    /**
+     * A secret that may be left empty ("not set"); when set it must be an {@code ${env:NAME}} or
+     * {@code ${file:PATH}} reference (see {@link Secrets}), and parses to what it points at.
+     */
+    static ConfigKey<String> secretReference(String name, String description) {
+        return new ConfigKey<>(name, "", description, s -> {
+            if (s.isBlank()) {
+                return "";
+            }
+            if (!Secrets.isReference(s)) {
+                throw new IllegalArgumentException("it must be ${env:NAME} or ${file:PATH}: a secret given literally"
+                        + " shows in the process list, shell history and job files");
+            }
+            String value = Secrets.resolve(s, System::getenv).trim();
+            if (value.isEmpty()) {
+                throw new IllegalArgumentException("it points at an empty value");
+            }
+            return value;
+        }, true);
+    }
+
+    /** A memory size such as 512k or 4m (see {@link Sizes}), in bytes, at least min. */
+    static ConfigKey<Long> size(String name, String defaultValue, long min, String description) {
+        return new ConfigKey<>(name, defaultValue, description, s -> {
+            long v = Sizes.parse(s);
+            if (v < min) {
+                throw new IllegalArgumentException("it must be a size such as 512k or 4m, at least " + min + " bytes");
+            }
+            return v;
+        });
     }
 
     static ConfigKey<String> text(String name, String defaultValue, String description) {

@@ -173,6 +173,18 @@ public final class ConfigKeys {
             "Reader: folder of an on-disk store (RocksDB) for more users than memory holds; emptied and rebuilt from the topic at each start. Empty: snapshots held in memory.");
     public static final ConfigKey<Integer> READER_HTTP_PORT = ConfigKey.integer("reader.http-port", 8080, 0, 65_535,
             "Reader: port of the HTTP lookup endpoint started by serve (0 picks a free port).");
+    public static final ConfigKey<String> READER_HTTP_BIND = ConfigKey.text("reader.http-bind", "127.0.0.1",
+            "Reader: address serve listens on. The default, loopback, is reachable from this machine only; 0.0.0.0 (every interface) exposes every user's sequence to the network: set reader.http-token too, and firewall it.");
+    public static final ConfigKey<String> READER_HTTP_TOKEN = ConfigKey.secretReference("reader.http-token",
+            "Reader: bearer token serve requires on /users/* (Authorization: Bearer <token>), given as ${file:PATH} or ${env:NAME}, never literally. Empty: no token asked.");
+    public static final ConfigKey<Integer> READER_HTTP_THREADS = ConfigKey.integer("reader.http-threads", 8, 1, 1024,
+            "Reader: threads answering HTTP requests.");
+    public static final ConfigKey<Integer> READER_HTTP_QUEUE = ConfigKey.integer("reader.http-queue", 256, 1, 1_000_000,
+            "Reader: requests waiting for a thread; beyond it serve answers 503 at once.");
+    public static final ConfigKey<Duration> READER_HTTP_TIMEOUT = ConfigKey.duration("reader.http-timeout", "10s",
+            Duration.ofSeconds(1), "Reader: a client that takes longer to send its request, or to read the response, is disconnected (whole seconds; the first server in a JVM sets it for all).");
+    public static final ConfigKey<Long> READER_HTTP_MAX_RESPONSE = ConfigKey.size("reader.http-max-response", "4m", 1024,
+            "Reader: largest response body serve sends; a larger snapshot is answered 500 with a message naming this key.");
     public static final ConfigKey<Integer> CLUSTER_TASKMANAGERS = ConfigKey.integer("cluster.taskmanagers", 2, 1, 8,
             "Cluster command: TaskManager processes (one slot each); at least parallelism.");
     public static final ConfigKey<Duration> CLUSTER_KILL_AFTER = ConfigKey.optionalDuration("cluster.kill-taskmanager-after",
@@ -196,7 +208,8 @@ public final class ConfigKeys {
             DEMO_USERS, DEMO_RATE, DEMO_DURATION, DEMO_SONGS, DEMO_SEED,
             DEMO_DUPLICATE_RATE, DEMO_OUT_OF_ORDER_RATE, DEMO_MALFORMED_RATE,
             DEMO_SHOW_USERS, DEMO_WEB_UI_PORT, DEMO_WORK_DIR,
-            READER_HISTORY_TOPIC, READER_STORE_DIR, READER_HTTP_PORT,
+            READER_HISTORY_TOPIC, READER_STORE_DIR, READER_HTTP_PORT, READER_HTTP_BIND, READER_HTTP_TOKEN,
+            READER_HTTP_THREADS, READER_HTTP_QUEUE, READER_HTTP_TIMEOUT, READER_HTTP_MAX_RESPONSE,
             CLUSTER_TASKMANAGERS, CLUSTER_KILL_AFTER, CLUSTER_WORK_DIR);
 
     private ConfigKeys() {

@@ -153,7 +153,8 @@ public final class Settings {
         try {
             return key.parse(text);
         } catch (IllegalArgumentException e) {
-            throw new ConfigException(problem(key, text, e.getMessage()));
+            throw new ConfigException(problem(key, key.secret() && !Secrets.isReference(text) ? "(hidden)" : text,
+                    e.getMessage()));
         }
     }
 
@@ -162,24 +163,39 @@ public final class Settings {
         return values.containsKey(key.name());
     }
 
-    /** Values of keys under a pass-through prefix, with the prefix removed. */
+    /**
+     * Values of keys under a pass-through prefix, with the prefix removed and {@code ${env:...}} and
+     * {@code ${file:...}} references resolved (see {@link Secrets}).
+     */
     public Map<String, String> withPrefix(String prefix) {
         Map<String, String> result = new TreeMap<>();
+        List<String> problems = new ArrayList<>();
         values.forEach((k, v) -> {
             if (k.startsWith(prefix) && k.length() > prefix.length()) {
-                result.put(k.substring(prefix.length()), v);
+                try {
+                    result.put(k.substring(prefix.length()), Secrets.resolve(v, System::getenv));
+                } catch (IllegalArgumentException e) {
+                    problems.add(problem(k, v, e.getMessage()));
+                }
             }
         });
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
         return result;
     }
 
     /** A sentence naming the key, its value, the rule it breaks and where to fix it. */
     public String problem(ConfigKey<?> key, String value, String rule) {
-        String origin = origins.get(key.name());
+        return problem(key.name(), value, rule);
+    }
+
+    private String problem(String key, String value, String rule) {
+        String origin = origins.get(key);
         String fix = origin == null
-                ? "set it in the job file or with --" + key.name()
+                ? "set it in the job file or with --" + key
                 : origin.startsWith("--") ? "fix the " + origin + " argument" : "fix it in " + origin;
-        return key.name() + " is \"" + value + "\"; " + rule + " (" + fix + ")";
+        return key + " is \"" + value + "\"; " + rule + " (" + fix + ")";
     }
 
     /** Checks that every key is known and every value parses; reports all problems together. */
@@ -197,6 +213,13 @@ public final class Settings {
             problems.add("unknown key \"" + name + "\" (from " + origins.get(name) + ")"
                     + (suggestion == null ? "" : "; did you mean \"" + suggestion + "\"?")
                     + " Run `./listenseq help` for every key.");
+        }
+        for (String prefix : List.of(ConfigKeys.KAFKA_CLIENT_PREFIX, ConfigKeys.FLINK_PREFIX)) {
+            try {
+                withPrefix(prefix);
+            } catch (ConfigException e) {
+                problems.addAll(e.problems());
+            }
         }
         for (ConfigKey<?> key : known.values()) {
             try {

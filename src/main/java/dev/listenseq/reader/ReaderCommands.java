@@ -4,7 +4,6 @@ import dev.listenseq.avro.UserSequence;
 import dev.listenseq.codec.DecodeException;
 import dev.listenseq.codec.SingleObjectCodec;
 import dev.listenseq.config.ConfigException;
-import dev.listenseq.config.ConfigKeys;
 import dev.listenseq.config.Settings;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -46,7 +45,8 @@ public final class ReaderCommands {
             "           for each (user_id, label_time[, fields]) row, the user's sequence as of label_time,",
             "           from the history topic (reader.history-topic, else topics.history, else topics.output)",
             "  serve [--port N]",
-            "           HTTP lookups: GET /users/{id}/sequence (JSON; 404 unknown user), /health, /ready",
+            "           HTTP lookups: GET /users/{id}/sequence (JSON; 404 unknown user), /health, /ready; on",
+            "           loopback unless reader.http-bind says otherwise; reader.http-token asks for a bearer token",
             "  Common: --bootstrap-servers HOST:PORT, --topic T, --history-topic T, --job FILE, any --key value.");
 
     private ReaderCommands() {
@@ -206,11 +206,11 @@ public final class ReaderCommands {
         }
         Settings settings = Settings.load("streaming", p.settings());
         ReaderConfig config = ReaderConfig.from(settings);
-        int port = settings.get(ConfigKeys.READER_HTTP_PORT);
+        ReaderServer.Options options = ReaderServer.Options.from(settings);
         SequenceReader reader = SequenceReader.start(config);
         ReaderServer server;
         try {
-            server = ReaderServer.start(reader, "0.0.0.0", port);
+            server = ReaderServer.start(reader, options);
         } catch (ReaderException e) {
             reader.close();
             throw e;
@@ -221,8 +221,9 @@ public final class ReaderCommands {
             reader.close();
             stopped.countDown();
         }));
-        out.printf("Serving %s from %s on http://localhost:%d/users/{id}/sequence (also /health, /ready); Ctrl-C stops%n",
-                config.topic(), config.bootstrapServers(), server.port());
+        out.printf("Serving %s from %s on http://%s:%d/users/{id}/sequence (also /health, /ready)%s; Ctrl-C stops%n",
+                config.topic(), config.bootstrapServers(), server.address().getAddress().getHostAddress(), server.port(),
+                options.requiresToken() ? ", bearer token required" : "");
         try {
             while (!reader.awaitCaughtUp(Duration.ofSeconds(10))) {
                 ReaderStats s = reader.stats();

@@ -36,7 +36,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Uses kafka-clients and Avro only: no Flink on the classpath is needed (ArchitectureTest and
  * FlinkFreeReaderIT check it).
  */
-public final class SequenceReader implements AutoCloseable {
+public final class SequenceReader implements AutoCloseable, ReaderServer.Lookups {
 
     private static final Logger LOG = LoggerFactory.getLogger(SequenceReader.class);
     private static final Duration POLL = Duration.ofMillis(200);

@@ -361,4 +361,54 @@ class SettingsTest {
                 positional.getMessage());
         assertEquals("unexpected argument \"--\"; settings are given as --key value or --key=value", bare.getMessage());
     }
+
+    // --- secret references ---------------------------------------------------------------------
+
+    @Test
+    void passThroughValuesMayComeFromAFileOrTheEnvironment() throws IOException {
+        Path secret = dir.resolve("jaas");
+        Files.writeString(secret, "ScramLoginModule required username=\"u\" password=\"p\";\n", StandardCharsets.UTF_8);
+        Settings s = Settings.of(Map.of(
+                "kafka.client.sasl.jaas.config", "${file:" + secret + "}",
+                "kafka.client.ssl.truststore.password", "${env:PATH}",
+                "kafka.client.security.protocol", "SASL_SSL",
+                "kafka.client.sasl.oauthbearer.token.endpoint.url", "file:/etc/token",
+                "kafka.client.other", "${vault:secret/kafka:password}",
+                "flink.s3.secret-key", "${env:PATH}"));
+
+        Map<String, String> client = s.withPrefix(ConfigKeys.KAFKA_CLIENT_PREFIX);
+        assertEquals("ScramLoginModule required username=\"u\" password=\"p\";", client.get("sasl.jaas.config"));
+        assertEquals(System.getenv("PATH"), client.get("ssl.truststore.password"));
+        assertEquals("SASL_SSL", client.get("security.protocol"));
+        assertEquals("file:/etc/token", client.get("sasl.oauthbearer.token.endpoint.url"), "only ${...} is a reference");
+        assertEquals("${vault:secret/kafka:password}", client.get("other"), "other providers are left to Kafka");
+        assertEquals(System.getenv("PATH"), s.withPrefix(ConfigKeys.FLINK_PREFIX).get("s3.secret-key"));
+        assertEquals(System.getenv("PATH"), JobConfig.from(s).kafkaClientProperties().get("ssl.truststore.password"));
+    }
+
+    @Test
+    void aMissingSecretFailsAtLoadNamingTheKeyAndTheReferenceOnly() throws IOException {
+        Path job = jobFile("kafka.client.sasl.jaas.config=${env:LISTENSEQ_NO_SUCH_VARIABLE_42}",
+                "kafka.client.ssl.keystore.password=${file:" + dir.resolve("absent") + "}");
+        ConfigException e = configError(() -> Settings.load("streaming", List.of("--job", job.toString())));
+        assertEquals(List.of(
+                "kafka.client.sasl.jaas.config is \"${env:LISTENSEQ_NO_SUCH_VARIABLE_42}\"; environment variable"
+                        + " LISTENSEQ_NO_SUCH_VARIABLE_42 is not set; set it for this process (fix it in " + job + ")",
+                "kafka.client.ssl.keystore.password is \"${file:" + dir.resolve("absent") + "}\"; file "
+                        + dir.resolve("absent").toAbsolutePath() + " does not exist (fix it in " + job + ")"),
+                e.problems());
+    }
+
+    @Test
+    void theTokenIsReadFromTheReferenceAndNeverAcceptedLiterally() throws IOException {
+        Path token = dir.resolve("token");
+        Files.writeString(token, "abc123\n", StandardCharsets.UTF_8);
+        assertEquals("abc123", Settings.of(Map.of("reader.http-token", "${file:" + token + "}"))
+                .get(ConfigKeys.READER_HTTP_TOKEN));
+        assertEquals("", Settings.of(Map.of()).get(ConfigKeys.READER_HTTP_TOKEN));
+        ConfigException literal = configError(() -> Settings.load("streaming", List.of("--reader.http-token", "abc123")));
+        assertEquals(List.of("reader.http-token is \"(hidden)\"; it must be ${env:NAME} or ${file:PATH}: a secret given"
+                + " literally shows in the process list, shell history and job files (fix the --reader.http-token argument)"),
+                literal.problems());
+    }
 }
