@@ -17,13 +17,23 @@ import java.util.List;
  * The field order below is the order of {@code schemas/UserSequence-v1.avsc}; a test compares the
  * bytes with Avro's on random snapshots, so a schema change that this class misses fails it.
  *
- * <p>Not thread-safe: it reuses its buffer. One instance per thread (per operator instance).
+ * <p>{@link #encode(UserSequence, int)} keeps a snapshot under a size limit by dropping the
+ * lowest-ranked items (the end of the most-recent-first list), then, only if no item is left, the
+ * oldest recent events: the rest of the snapshot is unchanged, and the bytes are exactly Avro's for
+ * the shortened lists.
+ *
+ * <p>Not thread-safe: it reuses its buffers. One instance per thread (per operator instance).
  */
 public final class UserSequenceEncoder {
 
     private final byte[] header = new byte[SingleObjectCodec.HEADER_LENGTH];
     private byte[] buf = new byte[4096];
     private int pos;
+    /** End offsets in buf of each item and each recent event written by the last encode. */
+    private int[] itemEnds = new int[256];
+    private int[] recentEnds = new int[32];
+    private int itemsDropped;
+    private int recentDropped;
 
     public UserSequenceEncoder() {
         // Fails like SingleObjectCodec when the current schema is not a released version.
@@ -37,6 +47,16 @@ public final class UserSequenceEncoder {
     }
 
     public byte[] encode(UserSequence s) {
+        return encode(s, Integer.MAX_VALUE);
+    }
+
+    /**
+     * The snapshot's bytes, at most {@code maxBytes} long when the items and recent events can be
+     * dropped far enough; {@link #itemsDropped()} and {@link #recentDropped()} say how many were.
+     */
+    public byte[] encode(UserSequence s, int maxBytes) {
+        itemsDropped = 0;
+        recentDropped = 0;
         pos = 0;
         ensure(header.length);
         System.arraycopy(header, 0, buf, 0, header.length);
@@ -46,9 +66,16 @@ public final class UserSequenceEncoder {
         writeLong(s.getAsOf().toEpochMilli());
         writeLong(s.getEmittedAt().toEpochMilli());
         List<SequenceItem> items = s.getItems();
+        int itemsStart = pos;
+        int firstItem = pos;
+        if (itemEnds.length < items.size()) {
+            itemEnds = new int[items.size()];
+        }
         if (!items.isEmpty()) {
             writeLong(items.size());
-            for (SequenceItem item : items) {
+            firstItem = pos;
+            for (int i = 0; i < items.size(); i++) {
+                SequenceItem item = items.get(i);
                 writeString(item.getSongId());
                 String artist = item.getArtistId();
                 if (artist == null) {
@@ -66,13 +93,21 @@ public final class UserSequenceEncoder {
                 writeBoolean(item.getCollected());
                 writeLong(item.getListenedMs());
                 writeDouble(item.getWeight());
+                itemEnds[i] = pos;
             }
         }
         writeLong(0);
         List<RecentEvent> recent = s.getRecent();
+        int recentStart = pos;
+        int firstRecent = pos;
+        if (recentEnds.length < recent.size()) {
+            recentEnds = new int[recent.size()];
+        }
         if (!recent.isEmpty()) {
             writeLong(recent.size());
-            for (RecentEvent e : recent) {
+            firstRecent = pos;
+            for (int i = 0; i < recent.size(); i++) {
+                RecentEvent e = recent.get(i);
                 writeString(e.getSongId());
                 writeLong(e.getType().ordinal());
                 writeLong(e.getEventTime().toEpochMilli());
@@ -83,10 +118,80 @@ public final class UserSequenceEncoder {
                     writeLong(1);
                     writeDouble(completion);
                 }
+                recentEnds[i] = pos;
             }
         }
         writeLong(0);
+        if (pos <= maxBytes) {
+            return Arrays.copyOf(buf, pos);
+        }
+        return trimmed(maxBytes, items.size(), itemsStart, firstItem, recent.size(), recentStart, firstRecent);
+    }
+
+    /** Items dropped by the last {@link #encode(UserSequence, int)} to fit its limit. */
+    public int itemsDropped() {
+        return itemsDropped;
+    }
+
+    /** Recent events dropped by the last {@link #encode(UserSequence, int)} (only once no item was left). */
+    public int recentDropped() {
+        return recentDropped;
+    }
+
+    /**
+     * Splices the bytes already written: the header and scalar fields, the first {@code keep} items
+     * and the first {@code keepRecent} recent events, each array re-counted. Avro writes an array
+     * as a count, the elements and a 0, so shortening one only changes its count.
+     */
+    private byte[] trimmed(int maxBytes, int itemCount, int itemsStart, int firstItem,
+                           int recentCount, int recentStart, int firstRecent) {
+        int recentBlock = pos - recentStart;
+        int keep = itemCount;
+        while (keep > 0 && itemsStart + arrayLength(keep, firstItem, itemEnds) + recentBlock > maxBytes) {
+            keep--;
+        }
+        int keepRecent = recentCount;
+        if (keep == 0) {
+            while (keepRecent > 0 && itemsStart + 1 + arrayLength(keepRecent, firstRecent, recentEnds) > maxBytes) {
+                keepRecent--;
+            }
+        }
+        itemsDropped = itemCount - keep;
+        recentDropped = recentCount - keepRecent;
+        byte[] scalars = Arrays.copyOf(buf, itemsStart);
+        byte[] itemBytes = keep == 0 ? new byte[0] : Arrays.copyOfRange(buf, firstItem, itemEnds[keep - 1]);
+        byte[] recentBytes = keepRecent == 0 ? new byte[0] : Arrays.copyOfRange(buf, firstRecent, recentEnds[keepRecent - 1]);
+        pos = 0;
+        ensure(scalars.length + itemBytes.length + recentBytes.length + 24);
+        System.arraycopy(scalars, 0, buf, 0, scalars.length);
+        pos = scalars.length;
+        writeArray(keep, itemBytes);
+        writeArray(keepRecent, recentBytes);
         return Arrays.copyOf(buf, pos);
+    }
+
+    /** Bytes of an Avro array of the first {@code count} elements, elements starting at {@code first}. */
+    private static int arrayLength(int count, int first, int[] ends) {
+        return count == 0 ? 1 : varintLength(count) + ends[count - 1] - first + 1;
+    }
+
+    private void writeArray(int count, byte[] elements) {
+        if (count > 0) {
+            writeLong(count);
+            System.arraycopy(elements, 0, buf, pos, elements.length);
+            pos += elements.length;
+        }
+        writeLong(0);
+    }
+
+    private static int varintLength(long value) {
+        long n = (value << 1) ^ (value >> 63);
+        int length = 1;
+        while ((n & ~0x7FL) != 0) {
+            n >>>= 7;
+            length++;
+        }
+        return length;
     }
 
     private void ensure(int more) {
