@@ -125,7 +125,23 @@ public final class UserSequenceEncoder {
         if (pos <= maxBytes) {
             return Arrays.copyOf(buf, pos);
         }
-        return trimmed(maxBytes, items.size(), itemsStart, firstItem, recent.size(), recentStart, firstRecent);
+        return trimmed(maxBytes, new Array(items.size(), itemsStart, firstItem, itemEnds),
+                new Array(recent.size(), recentStart, firstRecent, recentEnds), pos);
+    }
+
+    /**
+     * Where an array was written: {@code count} elements, the block (count, elements, 0) from
+     * {@code start}, the elements from {@code first}, element i ending at {@code ends[i]}.
+     */
+    private record Array(int count, int start, int first, int[] ends) {
+        /** Bytes of the block holding only the first {@code keep} elements. */
+        int length(int keep) {
+            return keep == 0 ? 1 : varintLength(keep) + ends[keep - 1] - first + 1;
+        }
+
+        int end() {
+            return count == 0 ? start + 1 : ends[count - 1] + 1;
+        }
     }
 
     /** Items dropped by the last {@link #encode(UserSequence, int)} to fit its limit. */
@@ -139,47 +155,45 @@ public final class UserSequenceEncoder {
     }
 
     /**
-     * Splices the bytes already written: the header and scalar fields, the first {@code keep} items
-     * and the first {@code keepRecent} recent events, each array re-counted. Avro writes an array
-     * as a count, the elements and a 0, so shortening one only changes its count.
+     * Splices the bytes already written: everything outside the two arrays as it is, the first
+     * {@code keep} items and the first {@code keepRecent} recent events, each array re-counted.
+     * Avro writes an array as a count, the elements and a 0, so shortening one only changes its count.
      */
-    private byte[] trimmed(int maxBytes, int itemCount, int itemsStart, int firstItem,
-                           int recentCount, int recentStart, int firstRecent) {
-        int recentBlock = pos - recentStart;
-        int keep = itemCount;
-        while (keep > 0 && itemsStart + arrayLength(keep, firstItem, itemEnds) + recentBlock > maxBytes) {
+    private byte[] trimmed(int maxBytes, Array items, Array recent, int end) {
+        int others = end - items.length(items.count()) - recent.length(recent.count());
+        int keep = items.count();
+        while (keep > 0 && others + items.length(keep) + recent.length(recent.count()) > maxBytes) {
             keep--;
         }
-        int keepRecent = recentCount;
+        int keepRecent = recent.count();
         if (keep == 0) {
-            while (keepRecent > 0 && itemsStart + 1 + arrayLength(keepRecent, firstRecent, recentEnds) > maxBytes) {
+            while (keepRecent > 0 && others + 1 + recent.length(keepRecent) > maxBytes) {
                 keepRecent--;
             }
         }
-        itemsDropped = itemCount - keep;
-        recentDropped = recentCount - keepRecent;
-        byte[] scalars = Arrays.copyOf(buf, itemsStart);
-        byte[] itemBytes = keep == 0 ? new byte[0] : Arrays.copyOfRange(buf, firstItem, itemEnds[keep - 1]);
-        byte[] recentBytes = keepRecent == 0 ? new byte[0] : Arrays.copyOfRange(buf, firstRecent, recentEnds[keepRecent - 1]);
+        itemsDropped = items.count() - keep;
+        recentDropped = recent.count() - keepRecent;
+        byte[] written = Arrays.copyOf(buf, end);
         pos = 0;
-        ensure(scalars.length + itemBytes.length + recentBytes.length + 24);
-        System.arraycopy(scalars, 0, buf, 0, scalars.length);
-        pos = scalars.length;
-        writeArray(keep, itemBytes);
-        writeArray(keepRecent, recentBytes);
+        ensure(end + 24);
+        System.arraycopy(written, 0, buf, 0, items.start());
+        pos = items.start();
+        writeArray(keep, written, items);
+        copy(written, items.end(), recent.start());
+        writeArray(keepRecent, written, recent);
+        copy(written, recent.end(), end);
         return Arrays.copyOf(buf, pos);
     }
 
-    /** Bytes of an Avro array of the first {@code count} elements, elements starting at {@code first}. */
-    private static int arrayLength(int count, int first, int[] ends) {
-        return count == 0 ? 1 : varintLength(count) + ends[count - 1] - first + 1;
+    private void copy(byte[] from, int start, int end) {
+        System.arraycopy(from, start, buf, pos, end - start);
+        pos += end - start;
     }
 
-    private void writeArray(int count, byte[] elements) {
-        if (count > 0) {
-            writeLong(count);
-            System.arraycopy(elements, 0, buf, pos, elements.length);
-            pos += elements.length;
+    private void writeArray(int keep, byte[] written, Array array) {
+        if (keep > 0) {
+            writeLong(keep);
+            copy(written, array.first(), array.ends()[keep - 1]);
         }
         writeLong(0);
     }
