@@ -10,6 +10,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
@@ -143,16 +144,29 @@ public final class TopicAdmin {
             LOG.info("Largest record per topic (max.message.bytes{}): {}", clientCap == Integer.MAX_VALUE
                     ? "" : ", capped by kafka.client.max.request.size", limits);
             return limits;
-        } catch (ExecutionException | TimeoutException e) {
-            Throwable cause = e.getCause() != null ? e.getCause() : e;
-            throw new StartupException("cannot read the topics' max.message.bytes on " + config.bootstrapServers()
-                    + " (kafka.bootstrap-servers) within " + TIMEOUT_SECONDS + "s ("
-                    + (cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName()) + ")"
-                    + ". Check that Kafka runs there and that the job may describe the topics' configs.", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof AuthorizationException) {
+                // The job may write the topics without the right to describe their configs (a tight ACL).
+                int assumed = Math.min(clientCap, TopicLimits.BROKER_DEFAULT);
+                LOG.warn("Not allowed to read the topics' max.message.bytes ({}); assuming {} bytes for each. If a topic"
+                        + " takes less, set kafka.client.max.request.size to its limit.", e.getCause().getMessage(), assumed);
+                return new TopicLimits(assumed, assumed, assumed, assumed);
+            }
+            throw limitsUnknown(config, e);
+        } catch (TimeoutException e) {
+            throw limitsUnknown(config, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while reading topic limits", e);
         }
+    }
+
+    private static StartupException limitsUnknown(JobConfig config, Exception e) {
+        Throwable cause = e.getCause() != null ? e.getCause() : e;
+        return new StartupException("cannot read the topics' max.message.bytes on " + config.bootstrapServers()
+                + " (kafka.bootstrap-servers) within " + TIMEOUT_SECONDS + "s ("
+                + (cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName()) + ")"
+                + ". Check that Kafka runs there and that the job may describe the topics' configs.", e);
     }
 
     private static int clientMaxRequestSize(JobConfig config) {
