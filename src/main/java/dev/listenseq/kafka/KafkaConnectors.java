@@ -199,6 +199,11 @@ public final class KafkaConnectors {
 
         @Override
         public void open(SerializationSchema.InitializationContext context, KafkaSinkContext sinkContext) {
+            if (encoder != null) {
+                // The exactly-once writer opens its serializer a second time; a second counter of the
+                // same name would not be registered, so the reported one would stay at 0.
+                return;
+            }
             encoder = new UserSequenceEncoder();
             MetricGroup metrics = context.getMetricGroup().addGroup(METRIC_GROUP);
             trimmed = metrics.counter(SNAPSHOTS_TRIMMED);
