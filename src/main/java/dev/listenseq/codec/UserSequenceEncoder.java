@@ -17,13 +17,23 @@ import java.util.List;
  * The field order below is the order of {@code schemas/UserSequence-v1.avsc}; a test compares the
  * bytes with Avro's on random snapshots, so a schema change that this class misses fails it.
  *
- * <p>Not thread-safe: it reuses its buffer. One instance per thread (per operator instance).
+ * <p>{@link #encode(UserSequence, int)} keeps a snapshot under a size limit by dropping the
+ * lowest-ranked items (the end of the most-recent-first list), then, only if no item is left, the
+ * oldest recent events: the rest of the snapshot is unchanged, and the bytes are exactly Avro's for
+ * the shortened lists.
+ *
+ * <p>Not thread-safe: it reuses its buffers. One instance per thread (per operator instance).
  */
 public final class UserSequenceEncoder {
 
     private final byte[] header = new byte[SingleObjectCodec.HEADER_LENGTH];
     private byte[] buf = new byte[4096];
     private int pos;
+    /** End offsets in buf of each item and each recent event written by the last encode. */
+    private int[] itemEnds = new int[256];
+    private int[] recentEnds = new int[32];
+    private int itemsDropped;
+    private int recentDropped;
 
     public UserSequenceEncoder() {
         // Fails like SingleObjectCodec when the current schema is not a released version.
@@ -37,6 +47,16 @@ public final class UserSequenceEncoder {
     }
 
     public byte[] encode(UserSequence s) {
+        return encode(s, Integer.MAX_VALUE);
+    }
+
+    /**
+     * The snapshot's bytes, at most {@code maxBytes} long when the items and recent events can be
+     * dropped far enough; {@link #itemsDropped()} and {@link #recentDropped()} say how many were.
+     */
+    public byte[] encode(UserSequence s, int maxBytes) {
+        itemsDropped = 0;
+        recentDropped = 0;
         pos = 0;
         ensure(header.length);
         System.arraycopy(header, 0, buf, 0, header.length);
@@ -46,9 +66,16 @@ public final class UserSequenceEncoder {
         writeLong(s.getAsOf().toEpochMilli());
         writeLong(s.getEmittedAt().toEpochMilli());
         List<SequenceItem> items = s.getItems();
+        int itemsStart = pos;
+        int firstItem = pos;
+        if (itemEnds.length < items.size()) {
+            itemEnds = new int[items.size()];
+        }
         if (!items.isEmpty()) {
             writeLong(items.size());
-            for (SequenceItem item : items) {
+            firstItem = pos;
+            for (int i = 0; i < items.size(); i++) {
+                SequenceItem item = items.get(i);
                 writeString(item.getSongId());
                 String artist = item.getArtistId();
                 if (artist == null) {
@@ -66,13 +93,21 @@ public final class UserSequenceEncoder {
                 writeBoolean(item.getCollected());
                 writeLong(item.getListenedMs());
                 writeDouble(item.getWeight());
+                itemEnds[i] = pos;
             }
         }
         writeLong(0);
         List<RecentEvent> recent = s.getRecent();
+        int recentStart = pos;
+        int firstRecent = pos;
+        if (recentEnds.length < recent.size()) {
+            recentEnds = new int[recent.size()];
+        }
         if (!recent.isEmpty()) {
             writeLong(recent.size());
-            for (RecentEvent e : recent) {
+            firstRecent = pos;
+            for (int i = 0; i < recent.size(); i++) {
+                RecentEvent e = recent.get(i);
                 writeString(e.getSongId());
                 writeLong(e.getType().ordinal());
                 writeLong(e.getEventTime().toEpochMilli());
@@ -83,10 +118,94 @@ public final class UserSequenceEncoder {
                     writeLong(1);
                     writeDouble(completion);
                 }
+                recentEnds[i] = pos;
             }
         }
         writeLong(0);
+        if (pos <= maxBytes) {
+            return Arrays.copyOf(buf, pos);
+        }
+        return trimmed(maxBytes, new Array(items.size(), itemsStart, firstItem, itemEnds),
+                new Array(recent.size(), recentStart, firstRecent, recentEnds), pos);
+    }
+
+    /**
+     * Where an array was written: {@code count} elements, the block (count, elements, 0) from
+     * {@code start}, the elements from {@code first}, element i ending at {@code ends[i]}.
+     */
+    private record Array(int count, int start, int first, int[] ends) {
+        /** Bytes of the block holding only the first {@code keep} elements. */
+        int length(int keep) {
+            return keep == 0 ? 1 : varintLength(keep) + ends[keep - 1] - first + 1;
+        }
+
+        int end() {
+            return count == 0 ? start + 1 : ends[count - 1] + 1;
+        }
+    }
+
+    /** Items dropped by the last {@link #encode(UserSequence, int)} to fit its limit. */
+    public int itemsDropped() {
+        return itemsDropped;
+    }
+
+    /** Recent events dropped by the last {@link #encode(UserSequence, int)} (only once no item was left). */
+    public int recentDropped() {
+        return recentDropped;
+    }
+
+    /**
+     * Splices the bytes already written: everything outside the two arrays as it is, the first
+     * {@code keep} items and the first {@code keepRecent} recent events, each array re-counted.
+     * Avro writes an array as a count, the elements and a 0, so shortening one only changes its count.
+     */
+    private byte[] trimmed(int maxBytes, Array items, Array recent, int end) {
+        int others = end - items.length(items.count()) - recent.length(recent.count());
+        int keep = items.count();
+        while (keep > 0 && others + items.length(keep) + recent.length(recent.count()) > maxBytes) {
+            keep--;
+        }
+        int keepRecent = recent.count();
+        if (keep == 0) {
+            while (keepRecent > 0 && others + 1 + recent.length(keepRecent) > maxBytes) {
+                keepRecent--;
+            }
+        }
+        itemsDropped = items.count() - keep;
+        recentDropped = recent.count() - keepRecent;
+        byte[] written = Arrays.copyOf(buf, end);
+        pos = 0;
+        ensure(end + 24);
+        System.arraycopy(written, 0, buf, 0, items.start());
+        pos = items.start();
+        writeArray(keep, written, items);
+        copy(written, items.end(), recent.start());
+        writeArray(keepRecent, written, recent);
+        copy(written, recent.end(), end);
         return Arrays.copyOf(buf, pos);
+    }
+
+    private void copy(byte[] from, int start, int end) {
+        System.arraycopy(from, start, buf, pos, end - start);
+        pos += end - start;
+    }
+
+    private void writeArray(int keep, byte[] written, Array array) {
+        if (keep > 0) {
+            writeLong(keep);
+            copy(written, array.first(), array.ends()[keep - 1]);
+        }
+        writeLong(0);
+    }
+
+    private static int varintLength(long value) {
+        long n = (value << 1) ^ (value >> 63);
+        int length = 1;
+        while ((n & ~0x7FL) != 0) {
+            n >>>= 7;
+            length++;
+        }
+        return length;
     }
 
     private void ensure(int more) {

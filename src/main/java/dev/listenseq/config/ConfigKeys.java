@@ -140,9 +140,12 @@ public final class ConfigKeys {
             Duration.ofMillis(100), "backfill: how often progress (offsets done per partition, events/s, ETA) is printed.");
 
     public static final ConfigKey<Integer> ID_MAX_LENGTH = ConfigKey.integer("ids.max-length", 128, 1, 100_000,
-            "Longest user_id, song_id, artist_id or event_id accepted; longer goes to the DLQ.");
+            "Longest user_id, song_id, artist_id, event_id, context or Kafka key accepted, in characters; longer goes to the DLQ.");
     public static final ConfigKey<Duration> MAX_CLOCK_SKEW = ConfigKey.duration("validation.max-clock-skew", "1h", ZERO,
-            "Events whose event_time is further than this ahead of the job's clock go to the DLQ (they would push as_of into the future).");
+            "Events whose event_time is further than this ahead of their Kafka record timestamp go to the DLQ (they would push as_of into the future); the record's timestamp, not the clock, so a replay decides the same.");
+
+    public static final ConfigKey<Integer> DLQ_MAX_COPY_BYTES = ConfigKey.integer("dlq.max-copy-bytes", 65_536, 0, 16_777_216,
+            "Bytes of the original key, and of the original value, a dead letter copies; beyond them it keeps their size and SHA-256 and says they were cut. The DLQ topic's max.message.bytes may cut them further.");
 
     public static final ConfigKey<Integer> DEMO_USERS = ConfigKey.integer("demo.users", 1000, 1, 10_000_000,
             "Demo: users the generator simulates.");
@@ -204,7 +207,7 @@ public final class ConfigKeys {
             HALF_LIFE, DEFAULT_DURATION, REPEAT_BOOST, SKIP_PENALTY, LIKE_WEIGHT, COLLECT_WEIGHT,
             EMIT_MIN_INTERVAL, ORDERING, MAX_DISORDER, IDLE_TIMEOUT,
             BACKFILL_FROM, BACKFILL_TO, BACKFILL_SAVEPOINT, BACKFILL_PROGRESS,
-            ID_MAX_LENGTH, MAX_CLOCK_SKEW,
+            ID_MAX_LENGTH, MAX_CLOCK_SKEW, DLQ_MAX_COPY_BYTES,
             DEMO_USERS, DEMO_RATE, DEMO_DURATION, DEMO_SONGS, DEMO_SEED,
             DEMO_DUPLICATE_RATE, DEMO_OUT_OF_ORDER_RATE, DEMO_MALFORMED_RATE,
             DEMO_SHOW_USERS, DEMO_WEB_UI_PORT, DEMO_WORK_DIR,

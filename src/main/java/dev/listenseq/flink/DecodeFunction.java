@@ -2,13 +2,7 @@ package dev.listenseq.flink;
 
 import dev.listenseq.avro.DeadLetter;
 import dev.listenseq.avro.DeadLetterReason;
-import dev.listenseq.avro.ListenEvent;
-import dev.listenseq.codec.DecodeException;
-import dev.listenseq.codec.SingleObjectCodec;
 import dev.listenseq.kafka.RawRecord;
-import dev.listenseq.sequence.EventValidator;
-import dev.listenseq.sequence.Rejection;
-import dev.listenseq.sequence.ValidationRules;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.metrics.Counter;
@@ -18,37 +12,52 @@ import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.Map;
 
 /**
- * Decodes and validates each input record. Valid events continue, keyed by user; anything else
- * becomes a {@link DeadLetter} on the {@link #DEAD_LETTERS} side output with its reason, detail and
- * provenance. Nothing here throws on bad input, so bad input never restarts the job.
+ * Decodes and validates each input record ({@link RecordCheck}). Valid events continue, keyed by
+ * user; anything else becomes a {@link DeadLetter} on the {@link #DEAD_LETTERS} side output with its
+ * reason, detail, provenance, the original key's and value's sizes and SHA-256, and at most
+ * {@code maxCopyBytes} of each (flagged when cut), so a dead letter stays small whatever the input.
+ * Nothing here throws on bad input, so bad input never restarts the job.
+ *
+ * <p>A key that is not the event's user_id is accepted and counted ({@value #KEY_NOT_USER_ID}): the
+ * job keys by the event's user_id, so its state never depends on the Kafka key.
  */
 public class DecodeFunction extends ProcessFunction<RawRecord, KeyedRecord> {
 
     public static final OutputTag<DeadLetter> DEAD_LETTERS =
             new OutputTag<>("dead-letters", new AvroTypeInfo<>(DeadLetter.class));
 
-    private final ValidationRules rules;
+    /** Valid events whose Kafka key is absent or differs from their user_id. */
+    public static final String KEY_NOT_USER_ID = "keyNotUserId";
 
-    private transient SingleObjectCodec<ListenEvent> codec;
-    private transient EventValidator validator;
+    private final RecordCheck check;
+    private final int maxCopyBytes;
+
+    private transient MessageDigest sha256;
     private transient Counter recordsIn;
+    private transient Counter keyNotUserId;
     private transient Map<DeadLetterReason, Counter> deadLettered;
 
-    public DecodeFunction(ValidationRules rules) {
-        this.rules = rules;
+    /** {@code maxCopyBytes}: how much of the original key, and of the value, a dead letter copies (dlq.max-copy-bytes). */
+    public DecodeFunction(RecordCheck check, int maxCopyBytes) {
+        this.check = check;
+        this.maxCopyBytes = maxCopyBytes;
     }
 
     @Override
-    public void open(OpenContext openContext) {
-        codec = SingleObjectCodec.of(ListenEvent.class);
-        validator = new EventValidator(rules);
+    public void open(OpenContext openContext) throws NoSuchAlgorithmException {
+        sha256 = MessageDigest.getInstance("SHA-256");
         MetricGroup metrics = JobMetrics.group(getRuntimeContext().getMetricGroup());
         recordsIn = metrics.counter(JobMetrics.RECORDS_IN);
+        keyNotUserId = metrics.counter(KEY_NOT_USER_ID);
         deadLettered = new EnumMap<>(DeadLetterReason.class);
         for (DeadLetterReason reason : DeadLetterReason.values()) {
             deadLettered.put(reason, metrics.addGroup(JobMetrics.REASON, reason.name()).counter(JobMetrics.DEAD_LETTERED));
@@ -58,40 +67,39 @@ public class DecodeFunction extends ProcessFunction<RawRecord, KeyedRecord> {
     @Override
     public void processElement(RawRecord record, Context ctx, Collector<KeyedRecord> out) {
         recordsIn.inc();
-        long now = ctx.timerService().currentProcessingTime();
-        if (record.value == null) {
-            deadLetter(ctx, record, DeadLetterReason.EMPTY_VALUE, "the value is null (a tombstone); a ListenEvent was expected", now);
+        RecordCheck.Result result = check.check(record);
+        if (!result.ok()) {
+            deadLettered.get(result.rejection().reason()).inc();
+            ctx.output(DEAD_LETTERS, deadLetter(record, result.rejection().reason(), result.rejection().detail(),
+                    ctx.timerService().currentProcessingTime()));
             return;
         }
-        ListenEvent event;
-        try {
-            event = codec.decode(record.value);
-        } catch (DecodeException e) {
-            DeadLetterReason reason = e.kind() == DecodeException.Kind.UNKNOWN_SCHEMA
-                    ? DeadLetterReason.UNKNOWN_SCHEMA : DeadLetterReason.UNDECODABLE;
-            deadLetter(ctx, record, reason, e.getMessage(), now);
-            return;
+        String userId = result.event().getUserId();
+        if (record.key == null || !Arrays.equals(record.key, userId.getBytes(StandardCharsets.UTF_8))) {
+            keyNotUserId.inc();
         }
-        Rejection rejection = validator.validate(event, now);
-        if (rejection != null) {
-            deadLetter(ctx, record, rejection.reason(), rejection.detail(), now);
-            return;
-        }
-        out.collect(new KeyedRecord(event.getUserId(), record));
+        out.collect(new KeyedRecord(userId, record));
     }
 
-    private void deadLetter(Context ctx, RawRecord record, DeadLetterReason reason, String detail, long now) {
-        deadLettered.get(reason).inc();
-        ctx.output(DEAD_LETTERS, DeadLetter.newBuilder()
+    private DeadLetter deadLetter(RawRecord record, DeadLetterReason reason, String detail, long now) {
+        byte[] key = record.key;
+        byte[] value = record.value;
+        return DeadLetter.newBuilder()
                 .setReason(reason)
                 .setDetail(detail)
                 .setSourceTopic(record.topic)
                 .setSourcePartition(record.partition)
                 .setSourceOffset(record.offset)
                 .setSourceTimestamp(Instant.ofEpochMilli(record.timestamp))
-                .setKey(record.key == null ? null : ByteBuffer.wrap(record.key))
-                .setValue(record.value == null ? null : ByteBuffer.wrap(record.value))
+                .setKey(key == null ? null : ByteBuffer.wrap(key, 0, Math.min(key.length, maxCopyBytes)).slice())
+                .setValue(value == null ? null : ByteBuffer.wrap(value, 0, Math.min(value.length, maxCopyBytes)).slice())
                 .setDeadLetteredAt(Instant.ofEpochMilli(now))
-                .build());
+                .setKeySize(key == null ? null : key.length)
+                .setValueSize(value == null ? null : value.length)
+                .setKeySha256(key == null ? null : ByteBuffer.wrap(sha256.digest(key)))
+                .setValueSha256(value == null ? null : ByteBuffer.wrap(sha256.digest(value)))
+                .setKeyTruncated(key != null && key.length > maxCopyBytes)
+                .setValueTruncated(value != null && value.length > maxCopyBytes)
+                .build();
     }
 }

@@ -54,6 +54,11 @@ public final class JobCounters {
         return recordsIn() - applied() - duplicates() - late() - deadLettered();
     }
 
+    /** Any counter of the job's metric groups by name (e.g. the sinks' snapshotsTrimmed), summed; 0 when absent. */
+    public long count(String name) {
+        return get(name);
+    }
+
     private long get(String name) {
         return sums.getOrDefault(name, 0L);
     }

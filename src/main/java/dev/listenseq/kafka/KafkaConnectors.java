@@ -15,6 +15,8 @@ import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -23,6 +25,8 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -34,6 +38,15 @@ import java.util.Properties;
  * encoded; keys are the user_id (UTF-8) for snapshots and the original key elsewhere.
  */
 public final class KafkaConnectors {
+
+    /** Metric group of the sinks' own counters, beside the job's {@code listenseq} group. */
+    public static final String METRIC_GROUP = "listenseq";
+    /** Snapshots cut to fit the output (or history) topic's limit. */
+    public static final String SNAPSHOTS_TRIMMED = "snapshotsTrimmed";
+    /** Items dropped from those snapshots, in total. */
+    public static final String ITEMS_TRIMMED = "snapshotItemsTrimmed";
+
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaConnectors.class);
 
     /** Headers on late and dead-lettered records naming where the original came from. */
     public static final String HEADER_SOURCE_TOPIC = "source-topic";
@@ -101,21 +114,25 @@ public final class KafkaConnectors {
         }
     }
 
-    public static KafkaSink<UserSequence> snapshotSink(JobConfig config) {
-        return sink(config, "snapshots", new SnapshotSerializer(config.topics().output()));
+    public static KafkaSink<UserSequence> snapshotSink(JobConfig config, TopicLimits limits) {
+        return sink(config, "snapshots", limits.output(), new SnapshotSerializer(config.topics().output(), limits.output()));
     }
 
     /** The same snapshots as {@link #snapshotSink}, to the history topic (topics.history), which is not compacted. */
-    public static KafkaSink<UserSequence> historySink(JobConfig config) {
-        return sink(config, "history", new SnapshotSerializer(config.topics().history()));
+    public static KafkaSink<UserSequence> historySink(JobConfig config, TopicLimits limits) {
+        return sink(config, "history", limits.history(), new SnapshotSerializer(config.topics().history(), limits.history()));
     }
 
-    public static KafkaSink<DeadLetter> deadLetterSink(JobConfig config) {
-        return sink(config, "dlq", new DeadLetterSerializer(config.topics().dlq()));
+    public static KafkaSink<DeadLetter> deadLetterSink(JobConfig config, TopicLimits limits) {
+        return sink(config, "dlq", limits.dlq(), new DeadLetterSerializer(config.topics().dlq(), limits.dlq()));
     }
 
-    public static KafkaSink<RawRecord> lateSink(JobConfig config) {
-        return sink(config, "late", new LateSerializer(config.topics().late()));
+    /**
+     * Late copies are the original bytes, which cannot be cut; the decode step dead-letters up front
+     * every record too large to be copied here ({@link TopicLimits#budget}), so none reaches this sink.
+     */
+    public static KafkaSink<RawRecord> lateSink(JobConfig config, TopicLimits limits) {
+        return sink(config, "late", limits.late(), new LateSerializer(config.topics().late()));
     }
 
     /**
@@ -124,9 +141,11 @@ public final class KafkaConnectors {
      * so a longer linger costs no freshness and fills batches: every batch opens an LZ4 stream, and
      * with 5 ms batches that was 5% of the keyed task's CPU (JFR); batch.size grows with it so that
      * batches are cut by the linger, not by the default 16 KB. At-least-once output is read as soon
-     * as it is written, so there the linger stays short. kafka.client.* overrides all of these.
+     * as it is written, so there the linger stays short. kafka.client.* overrides all of these, except
+     * max.request.size, which is the topic's limit ({@code maxRecordBytes}, already the lower of the two).
      */
-    public static <T> KafkaSink<T> sink(JobConfig config, String name, KafkaRecordSerializationSchema<T> serializer) {
+    public static <T> KafkaSink<T> sink(JobConfig config, String name, int maxRecordBytes,
+                                        KafkaRecordSerializationSchema<T> serializer) {
         boolean exactlyOnce = config.delivery() == ConfigKeys.Delivery.EXACTLY_ONCE;
         Properties props = clientProperties(config);
         props.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
@@ -136,6 +155,7 @@ public final class KafkaConnectors {
             props.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(256 * 1024));
         }
         props.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(maxRecordBytes));
         return KafkaSink.<T>builder()
                 .setBootstrapServers(config.bootstrapServers())
                 .setKafkaProducerConfig(props)
@@ -159,32 +179,68 @@ public final class KafkaConnectors {
         }
     }
 
+    /**
+     * Snapshot over the topic's limit: the lowest-ranked items are dropped until it fits (see
+     * {@link UserSequenceEncoder#encode(UserSequence, int)}), counted in {@value #SNAPSHOTS_TRIMMED}
+     * and {@value #ITEMS_TRIMMED} and logged at most once a minute; the keyed state keeps every item.
+     */
     static final class SnapshotSerializer implements KafkaRecordSerializationSchema<UserSequence> {
         private final String topic;
+        private final int maxRecordBytes;
         private transient UserSequenceEncoder encoder;
+        private transient Counter trimmed;
+        private transient Counter itemsDropped;
+        private transient RateLimitedLog log;
 
-        SnapshotSerializer(String topic) {
+        SnapshotSerializer(String topic, int maxRecordBytes) {
             this.topic = topic;
+            this.maxRecordBytes = maxRecordBytes;
         }
 
         @Override
         public void open(SerializationSchema.InitializationContext context, KafkaSinkContext sinkContext) {
+            if (encoder != null) {
+                // The exactly-once writer opens its serializer a second time; a second counter of the
+                // same name would not be registered, so the reported one would stay at 0.
+                return;
+            }
             encoder = new UserSequenceEncoder();
+            MetricGroup metrics = context.getMetricGroup().addGroup(METRIC_GROUP);
+            trimmed = metrics.counter(SNAPSHOTS_TRIMMED);
+            itemsDropped = metrics.counter(ITEMS_TRIMMED);
+            log = new RateLimitedLog(LOG);
         }
 
         @Override
         public ProducerRecord<byte[], byte[]> serialize(UserSequence snapshot, KafkaSinkContext context, Long timestamp) {
-            return new ProducerRecord<>(topic, null, snapshot.getEmittedAt().toEpochMilli(),
-                    snapshot.getUserId().getBytes(StandardCharsets.UTF_8), encoder.encode(snapshot));
+            byte[] key = snapshot.getUserId().getBytes(StandardCharsets.UTF_8);
+            byte[] value = encoder.encode(snapshot, TopicLimits.budget(maxRecordBytes) - key.length);
+            int dropped = encoder.itemsDropped() + encoder.recentDropped();
+            if (dropped > 0) {
+                trimmed.inc();
+                itemsDropped.inc(encoder.itemsDropped());
+                log.warn("Snapshot of user {} (version {}) was over {}'s limit of {} bytes: dropped its {} lowest-ranked"
+                        + " items and {} oldest recent events. {} snapshots trimmed so far.", snapshot.getUserId(),
+                        snapshot.getVersion(), topic, maxRecordBytes, encoder.itemsDropped(), encoder.recentDropped(),
+                        trimmed.getCount());
+            }
+            return new ProducerRecord<>(topic, null, snapshot.getEmittedAt().toEpochMilli(), key, value);
         }
     }
 
+    /**
+     * A dead letter already holds at most dlq.max-copy-bytes of the original key and value (the
+     * decode step cut them); here the copies are cut further, value first, until the record fits
+     * the DLQ topic's limit, so this sink never writes a record the broker refuses.
+     */
     static final class DeadLetterSerializer implements KafkaRecordSerializationSchema<DeadLetter> {
         private final String topic;
+        private final int maxRecordBytes;
         private transient SingleObjectCodec<DeadLetter> codec;
 
-        DeadLetterSerializer(String topic) {
+        DeadLetterSerializer(String topic, int maxRecordBytes) {
             this.topic = topic;
+            this.maxRecordBytes = maxRecordBytes;
         }
 
         @Override
@@ -194,9 +250,53 @@ public final class KafkaConnectors {
 
         @Override
         public ProducerRecord<byte[], byte[]> serialize(DeadLetter letter, KafkaSinkContext context, Long timestamp) {
-            byte[] key = letter.getKey() == null ? null : toArray(letter.getKey());
-            return new ProducerRecord<>(topic, null, null, key, codec.encode(letter),
-                    provenance(letter.getSourceTopic(), letter.getSourcePartition(), letter.getSourceOffset()));
+            Fitted fitted = fit(letter, TopicLimits.budget(maxRecordBytes), codec);
+            DeadLetter written = fitted.letter();
+            byte[] key = written.getKey() == null ? null : toArray(written.getKey());
+            return new ProducerRecord<>(topic, null, null, key, fitted.value(),
+                    provenance(written.getSourceTopic(), written.getSourcePartition(), written.getSourceOffset()));
+        }
+
+        /** A dead letter as written (a cut copy when it had to be cut) and its encoding. */
+        record Fitted(DeadLetter letter, byte[] value) {
+        }
+
+        /**
+         * Encodes {@code letter}, first cutting a copy of it (value, then key, then the detail) until
+         * the encoded value plus the Kafka key (the copied key) is within {@code budget}.
+         */
+        static Fitted fit(DeadLetter letter, int budget, SingleObjectCodec<DeadLetter> codec) {
+            byte[] value = codec.encode(letter);
+            if (value.length + keyLength(letter) <= budget) {
+                return new Fitted(letter, value);
+            }
+            DeadLetter cut = DeadLetter.newBuilder(letter).build();
+            while (value.length + keyLength(cut) > budget) {
+                int excess = value.length + keyLength(cut) - budget;
+                if (cut.getValue() != null && cut.getValue().remaining() > 0) {
+                    cut.setValue(cut(cut.getValue(), excess));
+                    cut.setValueTruncated(true);
+                } else if (cut.getKey() != null && cut.getKey().remaining() > 0) {
+                    // The key is written twice (the Kafka key and the field), so each byte cut saves two.
+                    cut.setKey(cut(cut.getKey(), (excess + 1) / 2));
+                    cut.setKeyTruncated(true);
+                } else {
+                    String detail = cut.getDetail();
+                    cut.setDetail(detail.substring(0, Math.max(0, detail.length() - excess)));
+                }
+                value = codec.encode(cut);
+            }
+            return new Fitted(cut, value);
+        }
+
+        private static int keyLength(DeadLetter letter) {
+            return letter.getKey() == null ? 0 : letter.getKey().remaining();
+        }
+
+        private static ByteBuffer cut(ByteBuffer bytes, int by) {
+            ByteBuffer shorter = bytes.duplicate();
+            shorter.limit(shorter.position() + Math.max(0, shorter.remaining() - by));
+            return shorter.slice();
         }
 
         private static byte[] toArray(ByteBuffer buffer) {

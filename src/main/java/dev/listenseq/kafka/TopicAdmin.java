@@ -7,14 +7,17 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -26,7 +29,8 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Creates the job's topics when they are missing (the output compacted) and warns about an existing
- * output topic that is not compacted. Existing topics are never changed.
+ * output topic that is not compacted. Existing topics are never changed. Reads the output topics'
+ * record size limits ({@link #limits}) that the sinks keep every record under.
  */
 public final class TopicAdmin {
 
@@ -95,14 +99,103 @@ public final class TopicAdmin {
         }
     }
 
-    private static void warnIfNotCompacted(Admin admin, String topic)
+    /**
+     * The largest record each output topic accepts, asked from the broker: the topic's
+     * {@code max.message.bytes} (describeConfigs reports the override, or the broker default it
+     * inherits), or the broker's {@code message.max.bytes} for a topic that does not exist yet;
+     * lowered to {@code kafka.client.max.request.size} when that is set.
+     */
+    public static TopicLimits limits(JobConfig config) {
+        JobConfig.Topics topics = config.topics();
+        Properties props = KafkaConnectors.clientProperties(config);
+        props.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, String.valueOf(TIMEOUT_SECONDS * 1000));
+        int clientCap = clientMaxRequestSize(config);
+        try (Admin admin = Admin.create(props)) {
+            Set<String> existing = admin.listTopics().names().get(WAIT_SECONDS, TimeUnit.SECONDS);
+            Map<String, Integer> byTopic = new HashMap<>();
+            List<ConfigResource> resources = new ArrayList<>();
+            List<String> names = new ArrayList<>(List.of(topics.output(), topics.dlq(), topics.late()));
+            if (topics.history() != null) {
+                names.add(topics.history());
+            }
+            Integer brokerDefault = null;
+            for (String name : names) {
+                if (existing.contains(name)) {
+                    resources.add(new ConfigResource(ConfigResource.Type.TOPIC, name));
+                } else {
+                    if (brokerDefault == null) {
+                        brokerDefault = brokerMessageMaxBytes(admin);
+                    }
+                    byTopic.put(name, brokerDefault);
+                }
+            }
+            if (!resources.isEmpty()) {
+                Map<ConfigResource, Config> described = describe(admin, resources);
+                for (ConfigResource resource : resources) {
+                    ConfigEntry entry = described.get(resource).get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
+                    byTopic.put(resource.name(), entry == null || entry.value() == null
+                            ? TopicLimits.BROKER_DEFAULT : Integer.parseInt(entry.value()));
+                }
+            }
+            int output = Math.min(clientCap, byTopic.get(topics.output()));
+            TopicLimits limits = new TopicLimits(output,
+                    topics.history() == null ? output : Math.min(clientCap, byTopic.get(topics.history())),
+                    Math.min(clientCap, byTopic.get(topics.dlq())), Math.min(clientCap, byTopic.get(topics.late())));
+            LOG.info("Largest record per topic (max.message.bytes{}): {}", clientCap == Integer.MAX_VALUE
+                    ? "" : ", capped by kafka.client.max.request.size", limits);
+            return limits;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof AuthorizationException) {
+                // The job may write the topics without the right to describe their configs (a tight ACL).
+                int assumed = Math.min(clientCap, TopicLimits.BROKER_DEFAULT);
+                LOG.warn("Not allowed to read the topics' max.message.bytes ({}); assuming {} bytes for each. If a topic"
+                        + " takes less, set kafka.client.max.request.size to its limit.", e.getCause().getMessage(), assumed);
+                return new TopicLimits(assumed, assumed, assumed, assumed);
+            }
+            throw limitsUnknown(config, e);
+        } catch (TimeoutException e) {
+            throw limitsUnknown(config, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading topic limits", e);
+        }
+    }
+
+    private static StartupException limitsUnknown(JobConfig config, Exception e) {
+        Throwable cause = e.getCause() != null ? e.getCause() : e;
+        return new StartupException("cannot read the topics' max.message.bytes on " + config.bootstrapServers()
+                + " (kafka.bootstrap-servers) within " + TIMEOUT_SECONDS + "s ("
+                + (cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName()) + ")"
+                + ". Check that Kafka runs there and that the job may describe the topics' configs.", e);
+    }
+
+    private static int clientMaxRequestSize(JobConfig config) {
+        String set = config.kafkaClientProperties().get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
+        if (set == null) {
+            return Integer.MAX_VALUE;
+        }
+        try {
+            return Integer.parseInt(set.trim());
+        } catch (NumberFormatException e) {
+            throw new StartupException("kafka.client." + ProducerConfig.MAX_REQUEST_SIZE_CONFIG + " is '" + set
+                    + "'; it must be a number of bytes such as 1048576. Fix or remove it.", e);
+        }
+    }
+
+    private static int brokerMessageMaxBytes(Admin admin) throws InterruptedException, ExecutionException, TimeoutException {
+        String node = String.valueOf(admin.describeCluster().nodes().get(WAIT_SECONDS, TimeUnit.SECONDS)
+                .iterator().next().id());
+        ConfigResource broker = new ConfigResource(ConfigResource.Type.BROKER, node);
+        ConfigEntry entry = describe(admin, List.of(broker)).get(broker).get("message.max.bytes");
+        return entry == null || entry.value() == null ? TopicLimits.BROKER_DEFAULT : Integer.parseInt(entry.value());
+    }
+
+    /** describeConfigs, retried while a topic created a moment ago has not reached the broker that answers. */
+    private static Map<ConfigResource, Config> describe(Admin admin, List<ConfigResource> resources)
             throws InterruptedException, ExecutionException, TimeoutException {
-        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-        Config config = null;
-        // A topic created a moment ago may not have reached the broker that answers yet.
-        for (int attempt = 1; config == null; attempt++) {
+        for (int attempt = 1; ; attempt++) {
             try {
-                config = admin.describeConfigs(List.of(resource)).all().get(WAIT_SECONDS, TimeUnit.SECONDS).get(resource);
+                return admin.describeConfigs(resources).all().get(WAIT_SECONDS, TimeUnit.SECONDS);
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || attempt == 20) {
                     throw e;
@@ -110,6 +203,12 @@ public final class TopicAdmin {
                 Thread.sleep(250);
             }
         }
+    }
+
+    private static void warnIfNotCompacted(Admin admin, String topic)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        Config config = describe(admin, List.of(resource)).get(resource);
         ConfigEntry policy = config == null ? null : config.get(TopicConfig.CLEANUP_POLICY_CONFIG);
         if (policy != null && !policy.value().contains(TopicConfig.CLEANUP_POLICY_COMPACT)) {
             LOG.warn("Output topic {} has cleanup.policy={}; set it to compact so it keeps every user's latest snapshot",

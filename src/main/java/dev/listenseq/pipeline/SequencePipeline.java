@@ -5,11 +5,15 @@ import dev.listenseq.avro.UserSequence;
 import dev.listenseq.config.JobConfig;
 import dev.listenseq.flink.DecodeFunction;
 import dev.listenseq.flink.EventTimeAssigner;
+import dev.listenseq.flink.EventTimeWatermarks;
 import dev.listenseq.flink.KeyedRecord;
+import dev.listenseq.flink.RecordCheck;
 import dev.listenseq.flink.SequenceFunction;
 import dev.listenseq.kafka.KafkaConnectors;
 import dev.listenseq.kafka.OffsetRange;
 import dev.listenseq.kafka.RawRecord;
+import dev.listenseq.kafka.TopicAdmin;
+import dev.listenseq.kafka.TopicLimits;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.source.Source;
@@ -52,9 +56,17 @@ public final class SequencePipeline {
     private SequencePipeline() {
     }
 
-    /** The whole job, Kafka to Kafka. Bounded: stop at the input offsets that are latest at start. */
+    /**
+     * The whole job, Kafka to Kafka. Bounded: stop at the input offsets that are latest at start.
+     * The output topics' size limits are read from the broker now ({@link TopicAdmin#limits}).
+     */
     public static void kafkaToKafka(StreamExecutionEnvironment env, JobConfig config, boolean bounded) {
-        writeToKafka(build(readFrom(env, KafkaConnectors.source(config, bounded), config), config, bounded), config);
+        kafkaToKafka(env, config, TopicAdmin.limits(config), bounded);
+    }
+
+    public static void kafkaToKafka(StreamExecutionEnvironment env, JobConfig config, TopicLimits limits, boolean bounded) {
+        DataStream<RawRecord> input = readFrom(env, KafkaConnectors.source(config, bounded), config, limits);
+        writeToKafka(build(input, config, limits, bounded), config, limits);
     }
 
     /**
@@ -63,8 +75,9 @@ public final class SequencePipeline {
      */
     public static void rangeToKafka(StreamExecutionEnvironment env, JobConfig config, OffsetRange range,
                                     String groupId, boolean finish) {
-        DataStream<RawRecord> input = readFrom(env, KafkaConnectors.rangeSource(config, range, groupId, finish), config);
-        writeToKafka(build(input, config, finish), config);
+        TopicLimits limits = TopicAdmin.limits(config);
+        DataStream<RawRecord> input = readFrom(env, KafkaConnectors.rangeSource(config, range, groupId, finish), config, limits);
+        writeToKafka(build(input, config, limits, finish), config, limits);
     }
 
     /**
@@ -72,32 +85,48 @@ public final class SequencePipeline {
      * (inside the source), so how far one partition is ahead of another never makes an event late.
      */
     public static DataStream<RawRecord> readFrom(StreamExecutionEnvironment env, Source<RawRecord, ?, ?> source,
-                                                 JobConfig config) {
-        return env.fromSource(source, watermarks(config), "Kafka: listen events").uid(SOURCE_UID);
+                                                 JobConfig config, TopicLimits limits) {
+        return env.fromSource(source, watermarks(config, limits), "Kafka: listen events").uid(SOURCE_UID);
     }
 
-    static WatermarkStrategy<RawRecord> watermarks(JobConfig config) {
+    /** As {@link #readFrom(StreamExecutionEnvironment, Source, JobConfig, TopicLimits)} for topics with Kafka's default limits. */
+    public static DataStream<RawRecord> readFrom(StreamExecutionEnvironment env, Source<RawRecord, ?, ?> source,
+                                                 JobConfig config) {
+        return readFrom(env, source, config, TopicLimits.brokerDefaults());
+    }
+
+    /**
+     * Per-partition watermarks that neither a record the job dead-letters nor an event ahead of its
+     * own Kafka timestamp can move forward ({@link EventTimeWatermarks}).
+     */
+    static WatermarkStrategy<RawRecord> watermarks(JobConfig config, TopicLimits limits) {
         JobConfig.Ordering ordering = config.ordering();
         if (!ordering.eventTime()) {
             return WatermarkStrategy.noWatermarks();
         }
-        WatermarkStrategy<RawRecord> strategy = WatermarkStrategy.<RawRecord>forBoundedOutOfOrderness(ordering.maxDisorder())
-                .withTimestampAssigner(new EventTimeAssigner(config.validation()));
+        WatermarkStrategy<RawRecord> strategy = WatermarkStrategy.<RawRecord>forGenerator(
+                        context -> new EventTimeWatermarks(ordering.maxDisorder()))
+                .withTimestampAssigner(new EventTimeAssigner(recordCheck(config, limits)));
         return ordering.idleTimeout() == null ? strategy : strategy.withIdleness(ordering.idleTimeout());
     }
 
-    /** Decode, validate, key by user and build sequences; sinks are attached by the caller. */
+    /**
+     * Decode, validate, key by user and build sequences; sinks are attached by the caller. Records are
+     * sized for output topics with Kafka's default limits.
+     */
     public static Outputs build(DataStream<RawRecord> input, JobConfig config) {
-        return build(input, config, false);
+        return build(input, config, TopicLimits.brokerDefaults(), false);
     }
 
     /**
-     * As {@link #build(DataStream, JobConfig)}; {@code flushAtEndOfInput} makes the end of a bounded
-     * input emit every snapshot still waiting for its emit interval.
+     * As {@link #build(DataStream, JobConfig)} for the output topics' {@code limits};
+     * {@code flushAtEndOfInput} makes the end of a bounded input emit every snapshot still waiting
+     * for its emit interval.
      */
-    public static Outputs build(DataStream<RawRecord> input, JobConfig config, boolean flushAtEndOfInput) {
+    public static Outputs build(DataStream<RawRecord> input, JobConfig config, TopicLimits limits,
+                                boolean flushAtEndOfInput) {
         SingleOutputStreamOperator<KeyedRecord> valid = input
-                .process(new DecodeFunction(config.validation()))
+                .process(new DecodeFunction(recordCheck(config, limits), config.dlqMaxCopyBytes()))
                 .uid(DECODE_UID)
                 .name("Decode and validate");
         SingleOutputStreamOperator<UserSequence> snapshots = valid
@@ -111,16 +140,26 @@ public final class SequencePipeline {
                 snapshots.getSideOutput(SequenceFunction.LATE));
     }
 
+    /** The check every input record passes, in the decode step and for watermarks alike. */
+    static RecordCheck recordCheck(JobConfig config, TopicLimits limits) {
+        return new RecordCheck(config.validation(), TopicLimits.budget(limits.late()));
+    }
+
+    /** Attaches the Kafka sinks, with the output topics' limits read from the broker now. */
     public static void writeToKafka(Outputs outputs, JobConfig config) {
-        outputs.snapshots().sinkTo(KafkaConnectors.snapshotSink(config))
+        writeToKafka(outputs, config, TopicAdmin.limits(config));
+    }
+
+    public static void writeToKafka(Outputs outputs, JobConfig config, TopicLimits limits) {
+        outputs.snapshots().sinkTo(KafkaConnectors.snapshotSink(config, limits))
                 .uid(SNAPSHOT_SINK_UID).name("Kafka: user sequences");
-        outputs.deadLetters().sinkTo(KafkaConnectors.deadLetterSink(config))
+        outputs.deadLetters().sinkTo(KafkaConnectors.deadLetterSink(config, limits))
                 .uid(DLQ_SINK_UID).name("Kafka: dead letters");
-        outputs.late().sinkTo(KafkaConnectors.lateSink(config))
+        outputs.late().sinkTo(KafkaConnectors.lateSink(config, limits))
                 .uid(LATE_SINK_UID).name("Kafka: late events");
         if (config.topics().history() != null) {
             // Optional (topics.history): a new sink with no state, so savepoints from before it still restore.
-            outputs.snapshots().sinkTo(KafkaConnectors.historySink(config))
+            outputs.snapshots().sinkTo(KafkaConnectors.historySink(config, limits))
                     .uid(HISTORY_SINK_UID).name("Kafka: sequence history");
         }
     }

@@ -6,7 +6,7 @@ import java.io.Serializable;
  * Limits an input event must respect to be applied.
  *
  * @param maxIdLength    longest accepted id, in characters (ids.max-length)
- * @param maxClockSkewMs how far event_time may be ahead of the job's clock (validation.max-clock-skew)
+ * @param maxClockSkewMs how far event_time may be ahead of the record's Kafka timestamp (validation.max-clock-skew)
  */
 public record ValidationRules(int maxIdLength, long maxClockSkewMs) implements Serializable {
 

@@ -298,8 +298,10 @@ class SingleObjectCodecTest {
     void avroMessageDecoderReadsOurUserSequencesAndDeadLetters() throws IOException {
         GenericRecord seq = new BinaryMessageDecoder<GenericRecord>(GenericData.get(), released("UserSequence", 1))
                 .decode(SingleObjectCodec.of(UserSequence.class).encode(userSequence()));
-        GenericRecord dl = new BinaryMessageDecoder<GenericRecord>(GenericData.get(), released("DeadLetter", 1))
-                .decode(SingleObjectCodec.of(DeadLetter.class).encode(deadLetter()));
+        // A reader written against DeadLetter-v1 reads v2 dead letters once it knows the v2 writer schema.
+        BinaryMessageDecoder<GenericRecord> v1Reader = new BinaryMessageDecoder<>(GenericData.get(), released("DeadLetter", 1));
+        v1Reader.addSchema(released("DeadLetter", 2));
+        GenericRecord dl = v1Reader.decode(SingleObjectCodec.of(DeadLetter.class).encode(deadLetter()));
 
         assertEquals("user-1", seq.get("user_id").toString());
         assertEquals(17L, seq.get("version"));

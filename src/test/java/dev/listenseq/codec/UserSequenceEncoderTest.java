@@ -13,6 +13,7 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The hand-written snapshot writer produces exactly Avro's bytes, so any reader sees no difference. */
 class UserSequenceEncoderTest {
@@ -29,6 +30,53 @@ class UserSequenceEncoderTest {
             assertArrayEquals(expected, encoder.encode(s), "snapshot " + n + ": " + s);
             assertEquals(s, avro.decode(encoder.encode(s)));
         }
+    }
+
+    @Test
+    void aSnapshotOverItsLimitLosesItsLowestRankedItemsAndStaysAvro() throws Exception {
+        List<SequenceItem> items = new ArrayList<>();
+        for (int i = 0; i < 10_000; i++) {
+            items.add(new SequenceItem("song-" + i + "-" + "x".repeat(110), "artist-" + "y".repeat(100),
+                    Instant.ofEpochMilli(1_700_000_000_000L - i), Instant.ofEpochMilli(1_700_000_000_000L - i),
+                    ListenType.PLAY, 3, 1, true, false, 1234L, 1.5));
+        }
+        List<RecentEvent> recent = List.of(new RecentEvent("song-0", ListenType.PLAY, Instant.ofEpochMilli(1), 0.5));
+        UserSequence s = new UserSequence("user-1", 10_000L, Instant.ofEpochMilli(5), Instant.ofEpochMilli(6), items, recent);
+        int whole = encoder.encode(s).length;
+        assertTrue(whole > 2_000_000, "the test needs a snapshot over 2 MB, has " + whole);
+
+        byte[] cut = encoder.encode(s, 1_000_000);
+        assertTrue(cut.length <= 1_000_000, "cut to " + cut.length);
+        int kept = 10_000 - encoder.itemsDropped();
+        assertTrue(encoder.itemsDropped() > 0);
+        assertEquals(0, encoder.recentDropped());
+        UserSequence expected = new UserSequence("user-1", 10_000L, Instant.ofEpochMilli(5), Instant.ofEpochMilli(6),
+                items.subList(0, kept), recent);
+        assertArrayEquals(avro.encode(expected), cut, "Avro's bytes of the snapshot with its first " + kept + " items");
+        // As many as fit: one more item would not.
+        UserSequence oneMore = new UserSequence("user-1", 10_000L, Instant.ofEpochMilli(5), Instant.ofEpochMilli(6),
+                items.subList(0, kept + 1), recent);
+        assertTrue(avro.encode(oneMore).length > 1_000_000);
+
+        assertArrayEquals(avro.encode(s), encoder.encode(s, whole), "exactly at the limit nothing is dropped");
+        assertEquals(0, encoder.itemsDropped());
+    }
+
+    @Test
+    void recentEventsGoOnlyOnceNoItemIsLeft() throws Exception {
+        List<RecentEvent> recent = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            recent.add(new RecentEvent("song-" + i + "-" + "z".repeat(100), ListenType.SKIP, Instant.ofEpochMilli(i), null));
+        }
+        List<SequenceItem> items = List.of(new SequenceItem("s", null, Instant.ofEpochMilli(1), Instant.ofEpochMilli(2),
+                ListenType.LIKE, 0, 0, true, false, 0L, 2.0));
+        UserSequence s = new UserSequence("u", 1L, Instant.ofEpochMilli(5), Instant.ofEpochMilli(6), items, recent);
+        byte[] cut = encoder.encode(s, 50_000);
+        assertTrue(cut.length <= 50_000);
+        assertEquals(1, encoder.itemsDropped());
+        int keptRecent = 1000 - encoder.recentDropped();
+        assertArrayEquals(avro.encode(new UserSequence("u", 1L, Instant.ofEpochMilli(5), Instant.ofEpochMilli(6),
+                List.of(), recent.subList(0, keptRecent))), cut);
     }
 
     private static UserSequence randomSnapshot(Random r) {

@@ -9,6 +9,7 @@ import dev.listenseq.codec.SingleObjectCodec;
 import dev.listenseq.config.JobConfig;
 import dev.listenseq.config.Settings;
 import dev.listenseq.kafka.RawRecord;
+import dev.listenseq.kafka.TopicLimits;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MemorySize;
@@ -89,7 +90,7 @@ class SequencePipelineTest {
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(FlinkSettings.toFlink(config));
         DataStream<RawRecord> records = env.fromData(input, TypeInformation.of(RawRecord.class));
-        SequencePipeline.Outputs outputs = SequencePipeline.build(records, config, true);
+        SequencePipeline.Outputs outputs = SequencePipeline.build(records, config, TopicLimits.brokerDefaults(), true);
         try (CloseableIterator<UserSequence> snapshots = outputs.snapshots().collectAsync();
              CloseableIterator<DeadLetter> deadLetters = outputs.deadLetters().collectAsync();
              CloseableIterator<RawRecord> lateEvents = outputs.late().collectAsync()) {

@@ -5,6 +5,7 @@ import dev.listenseq.avro.ListenEvent;
 import dev.listenseq.avro.ListenType;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.function.Consumer;
 
@@ -80,6 +81,43 @@ class EventValidatorTest {
         Rejection r = reject(e -> e.setEventTime(Instant.ofEpochMilli(Long.MIN_VALUE / 2)));
         assertEquals(DeadLetterReason.INVALID_TIMESTAMP, r.reason());
         assertNull(reject(e -> e.setEventTime(Instant.EPOCH)));
+    }
+
+    @Test
+    void theFutureIsMeasuredFromTheRecordTimestampNotTheClock() {
+        ListenEvent e = valid();
+        e.setEventTime(Instant.parse("2020-01-01T02:00:01Z"));
+        long written = Instant.parse("2020-01-01T01:00:00Z").toEpochMilli();
+        // Years behind the wall clock, yet an hour and a second ahead of the record: rejected, in every run.
+        Rejection r = validator.validate(e, written);
+        assertEquals(DeadLetterReason.FUTURE_TIMESTAMP, r.reason());
+        assertTrue(r.detail().contains("Kafka timestamp 2020-01-01T01:00:00Z"), r.detail());
+        assertNull(validator.validate(e, written + 1000), "exactly at the limit");
+        assertNull(validator.validate(e, -1), "a record without a timestamp cannot be judged");
+    }
+
+    @Test
+    void contextIsCheckedLikeTheIds() {
+        assertNull(reject(e -> e.setContext(null)));
+        assertNull(reject(e -> e.setContext("x".repeat(128))));
+        Rejection huge = reject(e -> e.setContext("x".repeat(129)));
+        assertEquals(DeadLetterReason.INVALID_CONTEXT, huge.reason());
+        assertTrue(huge.detail().contains("context is 129 chars; the limit is 128 (ids.max-length)"), huge.detail());
+        assertEquals(DeadLetterReason.INVALID_CONTEXT, reject(e -> e.setContext("")).reason());
+    }
+
+    @Test
+    void kafkaKeysAreAbsentOrShortUtf8() {
+        assertNull(validator.validateKey(null));
+        assertNull(validator.validateKey("u1".getBytes(StandardCharsets.UTF_8)));
+        assertNull(validator.validateKey("é".repeat(128).getBytes(StandardCharsets.UTF_8)), "128 chars in 256 bytes");
+        Rejection longText = validator.validateKey("é".repeat(129).getBytes(StandardCharsets.UTF_8));
+        assertEquals(DeadLetterReason.INVALID_KEY, longText.reason());
+        assertTrue(longText.detail().contains("129 chars; the limit is 128 (ids.max-length)"), longText.detail());
+        Rejection huge = validator.validateKey(new byte[700 * 1024]);
+        assertEquals(DeadLetterReason.INVALID_KEY, huge.reason());
+        assertTrue(huge.detail().contains("716800 bytes"), huge.detail());
+        assertEquals(DeadLetterReason.INVALID_KEY, validator.validateKey(new byte[] {(byte) 0xC3, 0x28}).reason());
     }
 
     @Test

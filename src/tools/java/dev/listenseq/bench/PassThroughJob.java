@@ -7,6 +7,7 @@ import dev.listenseq.config.JobConfig;
 import dev.listenseq.flink.JobMetrics;
 import dev.listenseq.kafka.KafkaConnectors;
 import dev.listenseq.kafka.RawRecord;
+import dev.listenseq.kafka.TopicLimits;
 import dev.listenseq.pipeline.SequencePipeline;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
@@ -40,7 +41,8 @@ final class PassThroughJob {
     /** The job's sink settings, writing records as they are. */
     private static KafkaSink<RawRecord> sink(JobConfig config) {
         String topic = config.topics().output();
-        return KafkaConnectors.sink(config, "pass-through", (KafkaRecordSerializationSchema<RawRecord>)
+        // Re-encoded valid events are a few hundred bytes: the default limit is never near.
+        return KafkaConnectors.sink(config, "pass-through", TopicLimits.BROKER_DEFAULT, (KafkaRecordSerializationSchema<RawRecord>)
                 (r, context, timestamp) -> new ProducerRecord<>(topic, null, r.timestamp, r.key, r.value));
     }
 

@@ -178,7 +178,7 @@ public final class SequenceTopology {
                         ? DeadLetterReason.UNKNOWN_SCHEMA : DeadLetterReason.UNDECODABLE, e.getMessage(), now);
                 return;
             }
-            Rejection rejection = validator.validate(event, now);
+            Rejection rejection = validator.validate(event, record.timestamp());
             if (rejection != null) {
                 deadLetter(record, rejection.reason(), rejection.detail(), now);
                 return;
