@@ -28,6 +28,9 @@ import java.util.List;
  */
 public final class StateCodec {
 
+    /** The version of the state format this class writes (see docs/state.md). */
+    public static final int FORMAT_VERSION = 1;
+
     private static final ListenType[] TYPES = ListenType.values();
     /** Strings are read through this, not a new array each: a user record holds dozens of song ids. */
     private static final ThreadLocal<byte[]> READ_BUFFER = ThreadLocal.withInitial(() -> new byte[256]);
