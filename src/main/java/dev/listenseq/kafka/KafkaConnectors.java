@@ -39,6 +39,8 @@ public final class KafkaConnectors {
     public static final String HEADER_SOURCE_TOPIC = "source-topic";
     public static final String HEADER_SOURCE_PARTITION = "source-partition";
     public static final String HEADER_SOURCE_OFFSET = "source-offset";
+    /** On late records: why the record was not applied ({@link LateRecord.Reason}). */
+    public static final String HEADER_LATE_REASON = "late-reason";
 
     private KafkaConnectors() {
     }
@@ -114,7 +116,7 @@ public final class KafkaConnectors {
         return sink(config, "dlq", new DeadLetterSerializer(config.topics().dlq()));
     }
 
-    public static KafkaSink<RawRecord> lateSink(JobConfig config) {
+    public static KafkaSink<LateRecord> lateSink(JobConfig config) {
         return sink(config, "late", new LateSerializer(config.topics().late()));
     }
 
@@ -206,7 +208,7 @@ public final class KafkaConnectors {
         }
     }
 
-    static final class LateSerializer implements KafkaRecordSerializationSchema<RawRecord> {
+    static final class LateSerializer implements KafkaRecordSerializationSchema<LateRecord> {
         private final String topic;
 
         LateSerializer(String topic) {
@@ -214,9 +216,11 @@ public final class KafkaConnectors {
         }
 
         @Override
-        public ProducerRecord<byte[], byte[]> serialize(RawRecord record, KafkaSinkContext context, Long timestamp) {
-            return new ProducerRecord<>(topic, null, record.timestamp, record.key, record.value,
-                    provenance(record.topic, record.partition, record.offset));
+        public ProducerRecord<byte[], byte[]> serialize(LateRecord late, KafkaSinkContext context, Long timestamp) {
+            RawRecord record = late.record;
+            RecordHeaders headers = provenance(record.topic, record.partition, record.offset);
+            headers.add(new RecordHeader(HEADER_LATE_REASON, late.reason.name().getBytes(StandardCharsets.UTF_8)));
+            return new ProducerRecord<>(topic, null, record.timestamp, record.key, record.value, headers);
         }
     }
 

@@ -8,6 +8,7 @@ import dev.listenseq.flink.EventTimeAssigner;
 import dev.listenseq.flink.KeyedRecord;
 import dev.listenseq.flink.SequenceFunction;
 import dev.listenseq.kafka.KafkaConnectors;
+import dev.listenseq.kafka.LateRecord;
 import dev.listenseq.kafka.OffsetRange;
 import dev.listenseq.kafka.RawRecord;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -46,7 +47,7 @@ public final class SequencePipeline {
 
     /** The three outputs of the graph. */
     public record Outputs(DataStream<UserSequence> snapshots, DataStream<DeadLetter> deadLetters,
-                          DataStream<RawRecord> late) {
+                          DataStream<LateRecord> late) {
     }
 
     private SequencePipeline() {
@@ -102,8 +103,8 @@ public final class SequencePipeline {
                 .name("Decode and validate");
         SingleOutputStreamOperator<UserSequence> snapshots = valid
                 .keyBy(r -> r.userId, Types.STRING)
-                .process(new SequenceFunction(config.policy(), config.weighting(), config.emitMinInterval().toMillis(),
-                        config.ordering().eventTime(), flushAtEndOfInput))
+                .process(new SequenceFunction(config.policy(), config.limits(), config.weighting(),
+                        config.emitMinInterval().toMillis(), config.ordering().eventTime(), flushAtEndOfInput))
                 .uid(SEQUENCE_UID)
                 .name("Build sequences");
         return new Outputs(snapshots,

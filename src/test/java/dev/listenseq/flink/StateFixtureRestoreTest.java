@@ -4,7 +4,7 @@ import dev.listenseq.avro.UserSequence;
 import dev.listenseq.codec.StateCodec;
 import dev.listenseq.flink.StateFixtures.Backend;
 import dev.listenseq.flink.StateFixtures.Scenario;
-import dev.listenseq.kafka.RawRecord;
+import dev.listenseq.kafka.LateRecord;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
@@ -70,7 +70,7 @@ class StateFixtureRestoreTest {
     void aFixtureRestoresAndTheJobContinuesAsIfItHadNeverStopped(Case c) throws Exception {
         Scenario scenario = c.scenario();
         List<UserSequence> expectedSnapshots;
-        List<RawRecord> expectedLate;
+        List<LateRecord> expectedLate;
         try (var h = StateFixtures.harness(scenario, c.restoredOn())) {
             h.open();
             StateFixtures.run(h, scenario.before());
@@ -79,7 +79,7 @@ class StateFixtureRestoreTest {
             StateFixtures.run(h, scenario.after());
             List<UserSequence> all = h.extractOutputValues();
             expectedSnapshots = all.subList(snapshotsBefore, all.size());
-            List<RawRecord> allLate = late(h);
+            List<LateRecord> allLate = late(h);
             expectedLate = allLate.subList(lateBefore, allLate.size());
         }
         assertFalse(expectedSnapshots.isEmpty(), "the scenario emits after the savepoint");
@@ -102,7 +102,7 @@ class StateFixtureRestoreTest {
                 .getResource(DIR + StateFixtures.fileName(c.formatVersion(), c.writtenOn(), c.scenario()));
     }
 
-    private static List<RawRecord> late(KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, UserSequence> h) {
+    private static List<LateRecord> late(KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, UserSequence> h) {
         var side = h.getSideOutput(SequenceFunction.LATE);
         return side == null ? List.of() : side.stream().map(StreamRecord::getValue).collect(Collectors.toList());
     }
