@@ -25,8 +25,18 @@ import java.util.List;
  * bytes; an array as a variable-length count (omitted when empty), its items and a 0 byte. A test
  * compares the bytes with Flink's serializer on random records, and fails when a schema field
  * is added that this class does not know.
+ *
+ * <p>Format 2 appends fields to both records (schemas/state); format 1 records are read with the
+ * new fields set as docs/state.md describes, and always written back in the current format.
  */
 public final class StateCodec {
+
+    /**
+     * The version of the state format this class writes (docs/state.md). 1: release 4daa365. 2: bounded
+     * seen ids (two generations), inactivity expiry, order-independent artist ({@code artist_time}).
+     * Every version from 1 up reads; a format is changed only by adding a version.
+     */
+    public static final int FORMAT_VERSION = 2;
 
     private static final ListenType[] TYPES = ListenType.values();
     /** Strings are read through this, not a new array each: a user record holds dozens of song ids. */
@@ -35,7 +45,14 @@ public final class StateCodec {
     private StateCodec() {
     }
 
+    /** Writes a user record in the current format. */
     public static void writeUser(UserState u, DataOutput out) throws IOException {
+        writeUser(u, out, FORMAT_VERSION);
+    }
+
+    /** Writes a user record in state format {@code format} (an older one leaves the newer fields out). */
+    public static void writeUser(UserState u, DataOutput out, int format) throws IOException {
+        checkFormat(format);
         out.writeLong(u.getVersion());
         out.writeLong(u.getAsOf());
         out.writeInt(u.getItemCount());
@@ -68,9 +85,24 @@ public final class StateCodec {
         out.writeLong(u.getLastEmitMs());
         out.writeLong(u.getTimerMs());
         out.writeLong(u.getPendingSinceMs());
+        if (format < 2) {
+            return;
+        }
+        out.writeInt(u.getSeenCurrent());
+        out.writeInt(u.getSeenCount());
+        out.writeLong(u.getSeenRotatedAt());
+        out.writeLong(u.getLastRecordMs());
+        out.writeLong(u.getExpiryTimerMs());
     }
 
+    /** Reads a user record of the current format. */
     public static UserState readUser(DataInput in) throws IOException {
+        return readUser(in, FORMAT_VERSION);
+    }
+
+    /** Reads a user record written in state format {@code format}. */
+    public static UserState readUser(DataInput in, int format) throws IOException {
+        checkFormat(format);
         long version = in.readLong();
         long asOf = in.readLong();
         int itemCount = in.readInt();
@@ -91,11 +123,45 @@ public final class StateCodec {
                 queue.add(new QueuedItem(song, in.readLong()));
             }
         }
-        return new UserState(version, asOf, itemCount, recent, queue,
-                in.readLong(), readString(in), in.readLong(), in.readLong(), in.readLong(), in.readLong(), in.readLong());
+        UserState u = new UserState();
+        u.setVersion(version);
+        u.setAsOf(asOf);
+        u.setItemCount(itemCount);
+        u.setRecent(recent);
+        u.setEvictQueue(queue);
+        u.setQueueBoundTime(in.readLong());
+        u.setQueueBoundSong(readString(in));
+        u.setSeenPrunedAt(in.readLong());
+        u.setEmittedVersion(in.readLong());
+        u.setLastEmitMs(in.readLong());
+        u.setTimerMs(in.readLong());
+        u.setPendingSinceMs(in.readLong());
+        if (format >= 2) {
+            u.setSeenCurrent(in.readInt());
+            u.setSeenCount(in.readInt());
+            u.setSeenRotatedAt(in.readLong());
+            u.setLastRecordMs(in.readLong());
+            u.setExpiryTimerMs(in.readLong());
+        } else {
+            // Format 1 kept one map of seen ids, the "seen" generation: it is current, of unknown size
+            // (so the next id rotates it into the previous generation), and the other one is empty.
+            u.setSeenCurrent(0);
+            u.setSeenCount(-1);
+            u.setSeenRotatedAt(Long.MIN_VALUE);
+            u.setLastRecordMs(Long.MIN_VALUE);
+            u.setExpiryTimerMs(Long.MIN_VALUE);
+        }
+        return u;
     }
 
+    /** Writes an item record in the current format. */
     public static void writeItem(ItemState item, DataOutput out) throws IOException {
+        writeItem(item, out, FORMAT_VERSION);
+    }
+
+    /** Writes an item record in state format {@code format} (an older one leaves the newer fields out). */
+    public static void writeItem(ItemState item, DataOutput out, int format) throws IOException {
+        checkFormat(format);
         String artist = item.getArtistId();
         if (artist == null) {
             out.writeInt(0);
@@ -114,9 +180,19 @@ public final class StateCodec {
         out.writeLong(item.getListenedMs());
         out.writeDouble(item.getPlaySum());
         out.writeDouble(item.getSkipSum());
+        if (format >= 2) {
+            out.writeLong(item.getArtistTime());
+        }
     }
 
+    /** Reads an item record of the current format. */
     public static ItemState readItem(DataInput in) throws IOException {
+        return readItem(in, FORMAT_VERSION);
+    }
+
+    /** Reads an item record written in state format {@code format}. */
+    public static ItemState readItem(DataInput in, int format) throws IOException {
+        checkFormat(format);
         String artist = readUnionBranch(in) ? readString(in) : null;
         long first = in.readLong();
         long last = in.readLong();
@@ -126,8 +202,21 @@ public final class StateCodec {
         int skips = in.readInt();
         Long likeTime = readUnionBranch(in) ? in.readLong() : null;
         Long collectTime = readUnionBranch(in) ? in.readLong() : null;
+        long listened = in.readLong();
+        double playSum = in.readDouble();
+        double skipSum = in.readDouble();
+        // Format 1 did not keep where the artist came from: in arrival order it was the newest event
+        // carrying one, at most last_time; taking last_time keeps it until a newer event names another.
+        long artistTime = format >= 2 ? in.readLong() : artist == null ? Long.MIN_VALUE : last;
         return new ItemState(artist, first, last, lastEventId, lastType, plays, skips, likeTime, collectTime,
-                in.readLong(), in.readDouble(), in.readDouble());
+                listened, playSum, skipSum, artistTime);
+    }
+
+    private static void checkFormat(int format) throws IOException {
+        if (format < 1 || format > FORMAT_VERSION) {
+            throw new IOException("state format " + format + " is not readable by this build, which reads formats 1 to "
+                    + FORMAT_VERSION + "; restore with the build that wrote it or a newer one");
+        }
     }
 
     private static void writeOptionalLong(DataOutput out, Long value) throws IOException {

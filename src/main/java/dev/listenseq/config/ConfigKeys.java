@@ -106,6 +106,10 @@ public final class ConfigKeys {
     public static final ConfigKey<Duration> DEDUP_WINDOW = ConfigKey.optionalDuration("sequence.dedup-window",
             Duration.ofMinutes(1),
             "How far back (event time, from as_of) repeated event_ids are detected; state holds one entry per event in it. Default: sequence.max-age (every applicable duplicate is caught).");
+    public static final ConfigKey<Integer> DEDUP_MAX_IDS = ConfigKey.integer("sequence.dedup-max-ids", 10_000, 2, 10_000_000,
+            "Event ids remembered per user for de-duplication, whatever the window: the newest half are always remembered, never more than this (docs/state.md).");
+    public static final ConfigKey<Duration> STATE_EXPIRE_AFTER = ConfigKey.optionalDuration("state.expire-after", Duration.ofMinutes(1),
+            "A user without events for this long (Kafka record timestamps) loses all its keyed state; its next event starts a new sequence at version 1. Empty: never (docs/state.md).");
 
     public static final ConfigKey<Duration> HALF_LIFE = ConfigKey.duration("weights.half-life", "14d", ONE_MS,
             "Half-life of the event-time decay. Changing it needs a rebuild of state (decayed sums are stored).");
@@ -127,6 +131,8 @@ public final class ConfigKeys {
             "arrival: apply each event as it arrives (deterministic when the input is keyed by user). event-time: hold each user's events until the watermark passes them, then apply them in event-time order (deterministic however the input is partitioned; adds ordering.max-disorder of latency).");
     public static final ConfigKey<Duration> MAX_DISORDER = ConfigKey.duration("ordering.max-disorder", "10s", ZERO,
             "event-time ordering: how far event_time may run backwards within a partition. The watermark trails the partition's newest event by this; events at or behind it go to the late topic.");
+    public static final ConfigKey<Integer> MAX_PENDING = ConfigKey.integer("ordering.max-pending", 1_000, 1, 10_000_000,
+            "event-time ordering: records one user may have waiting for the watermark; more go to the late topic with late-reason PENDING_FULL.");
     public static final ConfigKey<Duration> IDLE_TIMEOUT = ConfigKey.optionalDuration("ordering.idle-timeout", ONE_MS,
             "event-time ordering: a partition without records for this long stops holding the watermark back. Empty: never (deterministic, but an idle partition stalls output).");
 
@@ -203,9 +209,9 @@ public final class ConfigKeys {
             DELIVERY, TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT,
             CHECKPOINT_INTERVAL, CHECKPOINT_TIMEOUT, CHECKPOINT_DIR, SAVEPOINT_DIR,
             STATE_BACKEND, STATE_INCREMENTAL, STATE_LOCAL_DIR, STATE_MEMORY, RESTORE_FROM,
-            MAX_ITEMS, MAX_AGE, RECENT_EVENTS, DEDUP_WINDOW,
+            MAX_ITEMS, MAX_AGE, RECENT_EVENTS, DEDUP_WINDOW, DEDUP_MAX_IDS, STATE_EXPIRE_AFTER,
             HALF_LIFE, DEFAULT_DURATION, REPEAT_BOOST, SKIP_PENALTY, LIKE_WEIGHT, COLLECT_WEIGHT,
-            EMIT_MIN_INTERVAL, ORDERING, MAX_DISORDER, IDLE_TIMEOUT,
+            EMIT_MIN_INTERVAL, ORDERING, MAX_DISORDER, MAX_PENDING, IDLE_TIMEOUT,
             BACKFILL_FROM, BACKFILL_TO, BACKFILL_SAVEPOINT, BACKFILL_PROGRESS,
             ID_MAX_LENGTH, MAX_CLOCK_SKEW, DLQ_MAX_COPY_BYTES,
             DEMO_USERS, DEMO_RATE, DEMO_DURATION, DEMO_SONGS, DEMO_SEED,

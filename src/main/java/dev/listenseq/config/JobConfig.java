@@ -4,6 +4,7 @@ import dev.listenseq.config.ConfigKeys.Delivery;
 import dev.listenseq.config.ConfigKeys.StartingOffsets;
 import dev.listenseq.config.ConfigKeys.StateBackend;
 import dev.listenseq.sequence.SequencePolicy;
+import dev.listenseq.sequence.StateLimits;
 import dev.listenseq.sequence.ValidationRules;
 import dev.listenseq.sequence.Weighting;
 
@@ -40,6 +41,7 @@ public record JobConfig(
         long stateMemoryBytes,
         String restoreFrom,
         SequencePolicy policy,
+        StateLimits limits,
         Weighting weighting,
         ValidationRules validation,
         int dlqMaxCopyBytes,
@@ -129,6 +131,7 @@ public record JobConfig(
         String txPrefix = s.get(ConfigKeys.TRANSACTIONAL_ID_PREFIX);
         String localDir = s.get(ConfigKeys.STATE_LOCAL_DIR);
         String restoreFrom = s.get(ConfigKeys.RESTORE_FROM);
+        Duration expireAfter = s.get(ConfigKeys.STATE_EXPIRE_AFTER);
         return new JobConfig(
                 jobName,
                 parallelism,
@@ -154,6 +157,8 @@ public record JobConfig(
                 restoreFrom.isEmpty() ? null : restoreFrom,
                 new SequencePolicy(s.get(ConfigKeys.MAX_ITEMS), maxAge.toMillis(),
                         s.get(ConfigKeys.RECENT_EVENTS), dedupWindow.toMillis()),
+                new StateLimits(s.get(ConfigKeys.DEDUP_MAX_IDS), s.get(ConfigKeys.MAX_PENDING),
+                        expireAfter == null ? 0 : expireAfter.toMillis()),
                 new Weighting(s.get(ConfigKeys.HALF_LIFE).toMillis(), s.get(ConfigKeys.DEFAULT_DURATION).toMillis(),
                         s.get(ConfigKeys.REPEAT_BOOST), s.get(ConfigKeys.SKIP_PENALTY),
                         s.get(ConfigKeys.LIKE_WEIGHT), s.get(ConfigKeys.COLLECT_WEIGHT)),

@@ -17,6 +17,10 @@ public final class JobMetrics {
     public static final String APPLIED = "eventsApplied";
     public static final String DUPLICATES = "eventsDuplicate";
     public static final String LATE = "eventsLate";
+    /** The part of {@link #LATE} that did not fit the user's event-time buffer (ordering.max-pending). */
+    public static final String LATE_PENDING_FULL = "eventsLatePendingFull";
+    /** Users whose whole state was cleared after state.expire-after without events. */
+    public static final String USERS_EXPIRED = "usersExpired";
     public static final String SNAPSHOTS = "snapshotsEmitted";
     public static final String SEQUENCE_LENGTH = "sequenceLength";
     public static final String EMIT_LATENCY_MS = "emitLatencyMs";

@@ -6,12 +6,14 @@ import dev.listenseq.avro.state.ItemState;
 import dev.listenseq.avro.state.UserState;
 import dev.listenseq.codec.DecodeException;
 import dev.listenseq.codec.SingleObjectCodec;
+import dev.listenseq.kafka.LateRecord;
 import dev.listenseq.kafka.RawRecord;
+import dev.listenseq.sequence.BoundedSeenIds;
 import dev.listenseq.sequence.EmitThrottle;
 import dev.listenseq.sequence.ItemStore;
-import dev.listenseq.sequence.SeenEvents;
 import dev.listenseq.sequence.SequencePolicy;
 import dev.listenseq.sequence.SequenceUpdater;
+import dev.listenseq.sequence.StateLimits;
 import dev.listenseq.sequence.SnapshotBuilder;
 import dev.listenseq.sequence.Weighting;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -20,7 +22,9 @@ import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.api.common.typeutils.base.StringSerializer;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
@@ -33,35 +37,54 @@ import org.apache.flink.util.OutputTag;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Keeps each user's sequence in keyed state and emits throttled snapshots. A thin shell: it reads
  * state, calls the plain-Java {@link SequenceUpdater}, writes state back, and decides emission with
  * {@link EmitThrottle}.
  *
- * <p>State layout, per user (the key):
+ * <p>State layout, per user (the key); docs/state.md has the format versions and every cap:
  * <ul>
  *   <li>{@code items}: MapState song_id → {@link ItemState}. One entry per song, so an event
  *       reads and writes one small entry, never the whole sequence.</li>
  *   <li>{@code user}: ValueState {@link UserState}: version, as_of, recent tail, eviction queue,
- *       emission bookkeeping. Bounded by sequence.recent-events and ~sqrt(max-items).</li>
- *   <li>{@code seen}: MapState event_id → event time, for de-duplication within the dedup window;
- *       pruned as as_of advances.</li>
- *   <li>{@code pending} (event-time ordering only): MapState event time → records parked until the
- *       watermark passes that time; one event-time timer per distinct time.</li>
+ *       emission, seen-id and expiry bookkeeping. Bounded by sequence.recent-events and ~sqrt(max-items).</li>
+ *   <li>{@code seen}, {@code seen-b}: MapState event_id → event time, the two generations of
+ *       {@link BoundedSeenIds} (at most sequence.dedup-max-ids ids, dropped a generation at a time).</li>
+ *   <li>{@code pending-records} (event-time ordering only): MapState (event time, arrival number) →
+ *       record, one entry per parked record, at most ordering.max-pending; {@code pending-meta}: their
+ *       count, the next arrival number and the event time of the one release timer.</li>
+ *   <li>{@code pending}: format 1's buffer (event time → records), only read: restored records are
+ *       released by their restored timers, and nothing is added to it.</li>
  * </ul>
  * {@code user} and {@code items} are written by {@link UserStateSerializer} and
  * {@link ItemStateSerializer}: the bytes of Flink's Avro serializer, at a fraction of its cost.
- * Emission uses processing-time timers: the trailing-edge timer is registered only when a change
- * arrives inside the interval, and at most one is pending per user.
+ *
+ * <p>Timers, per user, at most: one processing-time emission timer (the trailing edge, registered only
+ * when a change arrives inside the interval), one event-time release timer (at the earliest parked
+ * record), one processing-time expiry timer (with state.expire-after), and with a bounded input one
+ * event-time timer at the end of time. Timers restored from format 1 (one per parked event time) fire
+ * once each and are not renewed.
  */
 public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, UserSequence> {
 
-    public static final OutputTag<RawRecord> LATE = new OutputTag<>("late-events", TypeInformation.of(RawRecord.class));
+    public static final OutputTag<LateRecord> LATE = new OutputTag<>("late-events", TypeInformation.of(LateRecord.class));
+
+    private static final int META_COUNT = 0;
+    private static final int META_NEXT = 1;
+    private static final int META_TIMER = 2;
+    /**
+     * The expiry timer waits this much longer than state.expire-after for the subtask's input to show
+     * that the user's partition has moved on too (see {@link #expiryDue}).
+     */
+    static final long EXPIRY_GRACE_MS = 86_400_000L;
 
     private final SequencePolicy policy;
+    private final StateLimits limits;
     private final Weighting weighting;
     private final long emitMinIntervalMs;
     private final boolean eventTimeOrder;
@@ -69,32 +92,46 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
 
     private transient ValueState<UserState> userState;
     private transient MapState<String, ItemState> itemState;
-    private transient MapState<Long, List<RawRecord>> pending;
+    private transient MapState<String, Long> seenFirst;
+    private transient MapState<String, Long> seenSecond;
+    private transient MapState<Long, List<RawRecord>> formatOnePending;
+    private transient MapState<Tuple2<Long, Long>, RawRecord> pending;
+    private transient ValueState<long[]> pendingMeta;
     private transient ItemStore items;
-    private transient SeenEvents seen;
+    private transient BoundedSeenIds seen;
     private transient SequenceUpdater updater;
     private transient SnapshotBuilder snapshots;
     private transient EmitThrottle throttle;
     private transient SingleObjectCodec<ListenEvent> codec;
+    /** The largest Kafka record timestamp this subtask has read since it started: its input's progress. */
+    private transient long inputProgressMs;
 
     private transient Counter applied;
     private transient Counter duplicates;
     private transient Counter late;
+    private transient Counter latePendingFull;
+    private transient Counter expired;
     private transient Counter emitted;
     private transient Histogram sequenceLength;
     private transient Histogram emitLatency;
 
     public SequenceFunction(SequencePolicy policy, Weighting weighting, long emitMinIntervalMs) {
-        this(policy, weighting, emitMinIntervalMs, false, false);
+        this(policy, StateLimits.defaults(), weighting, emitMinIntervalMs, false, false);
+    }
+
+    public SequenceFunction(SequencePolicy policy, Weighting weighting, long emitMinIntervalMs,
+                            boolean eventTimeOrder, boolean flushAtEndOfInput) {
+        this(policy, StateLimits.defaults(), weighting, emitMinIntervalMs, eventTimeOrder, flushAtEndOfInput);
     }
 
     /**
      * @param eventTimeOrder    hold events until the watermark passes them and apply them in event-time order
      * @param flushAtEndOfInput emit pending snapshots when the final watermark arrives (bounded inputs)
      */
-    public SequenceFunction(SequencePolicy policy, Weighting weighting, long emitMinIntervalMs,
+    public SequenceFunction(SequencePolicy policy, StateLimits limits, Weighting weighting, long emitMinIntervalMs,
                             boolean eventTimeOrder, boolean flushAtEndOfInput) {
         this.policy = policy;
+        this.limits = limits;
         this.weighting = weighting;
         this.emitMinIntervalMs = emitMinIntervalMs;
         this.eventTimeOrder = eventTimeOrder;
@@ -106,21 +143,29 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
         userState = getRuntimeContext().getState(new ValueStateDescriptor<>("user", new UserStateSerializer()));
         itemState = getRuntimeContext().getMapState(
                 new MapStateDescriptor<>("items", StringSerializer.INSTANCE, new ItemStateSerializer()));
-        MapState<String, Long> seenState = getRuntimeContext().getMapState(
-                new MapStateDescriptor<>("seen", Types.STRING, Types.LONG));
-        pending = getRuntimeContext().getMapState(new MapStateDescriptor<>("pending", Types.LONG,
+        seenFirst = getRuntimeContext().getMapState(new MapStateDescriptor<>("seen", Types.STRING, Types.LONG));
+        seenSecond = getRuntimeContext().getMapState(new MapStateDescriptor<>("seen-b", Types.STRING, Types.LONG));
+        formatOnePending = getRuntimeContext().getMapState(new MapStateDescriptor<>("pending", Types.LONG,
                 Types.LIST(TypeInformation.of(RawRecord.class))));
+        pending = getRuntimeContext().getMapState(new MapStateDescriptor<>("pending-records",
+                Types.TUPLE(Types.LONG, Types.LONG), TypeInformation.of(RawRecord.class)));
+        pendingMeta = getRuntimeContext().getState(new ValueStateDescriptor<>("pending-meta",
+                PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
         items = StateStores.items(itemState);
-        seen = StateStores.seen(seenState);
+        seen = new BoundedSeenIds(StateStores.generation(seenFirst), StateStores.generation(seenSecond),
+                limits.maxSeenIds());
         updater = new SequenceUpdater(policy, weighting);
         snapshots = new SnapshotBuilder(weighting);
         throttle = new EmitThrottle(emitMinIntervalMs);
         codec = SingleObjectCodec.of(ListenEvent.class);
+        inputProgressMs = Long.MIN_VALUE;
 
         MetricGroup metrics = JobMetrics.group(getRuntimeContext().getMetricGroup());
         applied = metrics.counter(JobMetrics.APPLIED);
         duplicates = metrics.counter(JobMetrics.DUPLICATES);
         late = metrics.counter(JobMetrics.LATE);
+        latePendingFull = metrics.counter(JobMetrics.LATE_PENDING_FULL);
+        expired = metrics.counter(JobMetrics.USERS_EXPIRED);
         emitted = metrics.counter(JobMetrics.SNAPSHOTS);
         sequenceLength = metrics.histogram(JobMetrics.SEQUENCE_LENGTH,
                 new DescriptiveStatisticsHistogram(JobMetrics.HISTOGRAM_WINDOW));
@@ -130,44 +175,76 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
 
     @Override
     public void processElement(KeyedRecord in, Context ctx, Collector<UserSequence> out) throws Exception {
+        inputProgressMs = Math.max(inputProgressMs, in.record.timestamp);
         ListenEvent event = decode(in.record);
         if (eventTimeOrder) {
             hold(in.record, event, ctx);
             return;
         }
-        UserState user = userState.value();
-        if (user == null) {
-            user = SequenceUpdater.newUser();
-        }
+        UserState user = current(userState.value(), in.record, ctx);
         if (apply(user, in.record, event, ctx)) {
             afterChange(user, ctx, out);
             userState.update(user);
         }
     }
 
-    /** Event-time ordering: park the event until the watermark passes its time, or send it to the late topic. */
+    /**
+     * The user's state for an event read at {@code record}: new when there is none, and new when the
+     * user has been inactive for state.expire-after before this record (decided from the user's own
+     * record timestamps, so a replay decides the same).
+     */
+    private UserState current(UserState user, RawRecord record, Context ctx) throws Exception {
+        if (user != null && user.getVersion() > 0 && limits.expires() && user.getLastRecordMs() != Long.MIN_VALUE
+                && record.timestamp - user.getLastRecordMs() >= limits.expireAfterMs()) {
+            expireUser(user, ctx);
+            user = null;
+        }
+        return user == null ? SequenceUpdater.newUser() : user;
+    }
+
+    /**
+     * Event-time ordering: park the event until the watermark passes its time, or send it to the late
+     * topic: behind the watermark, or beyond the user's ordering.max-pending. One small read and two
+     * small writes, whatever the number parked; the release timer moves only to an earlier time.
+     */
     private void hold(RawRecord record, ListenEvent event, Context ctx) throws Exception {
         long time = event.getEventTime().toEpochMilli();
         if (time <= ctx.timerService().currentWatermark()) {
-            late.inc();
-            ctx.output(LATE, record);
+            toLate(record, LateRecord.Reason.WATERMARK, ctx);
             return;
         }
-        List<RawRecord> parked = pending.get(time);
-        if (parked == null) {
-            parked = new ArrayList<>(1);
+        long[] meta = pendingMeta.value();
+        if (meta == null) {
+            meta = new long[] {0, 0, Long.MIN_VALUE};
         }
-        parked.add(record);
-        pending.put(time, parked);
-        ctx.timerService().registerEventTimeTimer(time);
+        if (meta[META_COUNT] >= limits.maxPending()) {
+            latePendingFull.inc();
+            toLate(record, LateRecord.Reason.PENDING_FULL, ctx);
+            return;
+        }
+        pending.put(Tuple2.of(time, meta[META_NEXT]), record);
+        meta[META_COUNT]++;
+        meta[META_NEXT]++;
+        if (meta[META_TIMER] == Long.MIN_VALUE || time < meta[META_TIMER]) {
+            if (meta[META_TIMER] != Long.MIN_VALUE) {
+                ctx.timerService().deleteEventTimeTimer(meta[META_TIMER]);
+            }
+            ctx.timerService().registerEventTimeTimer(time);
+            meta[META_TIMER] = time;
+        }
+        pendingMeta.update(meta);
+    }
+
+    private void toLate(RawRecord record, LateRecord.Reason reason, Context ctx) {
+        late.inc();
+        ctx.output(LATE, new LateRecord(record, reason));
     }
 
     /** Applies one event; true if it changed the sequence. */
     private boolean apply(UserState user, RawRecord record, ListenEvent event, Context ctx) throws Exception {
-        switch (updater.apply(user, items, seen, event)) {
+        switch (updater.apply(user, items, seen.bind(user), event)) {
             case LATE:
-                late.inc();
-                ctx.output(LATE, record);
+                toLate(record, LateRecord.Reason.HORIZON, ctx);
                 return false;
             case DUPLICATE:
                 duplicates.inc();
@@ -176,6 +253,12 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
                 applied.inc();
                 if (user.getPendingSinceMs() == Long.MIN_VALUE) {
                     user.setPendingSinceMs(record.timestamp);
+                }
+                if (record.timestamp > user.getLastRecordMs()) {
+                    user.setLastRecordMs(record.timestamp);
+                }
+                if (limits.expires() && user.getExpiryTimerMs() == Long.MIN_VALUE) {
+                    scheduleExpiry(user, ctx);
                 }
                 return true;
         }
@@ -207,6 +290,19 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
         if (user == null) {
             return;
         }
+        if (ctx.timeDomain() == TimeDomain.PROCESSING_TIME && timestamp == user.getExpiryTimerMs()) {
+            user.setExpiryTimerMs(Long.MIN_VALUE);
+            long[] meta = pendingMeta.value();
+            if (expiryDue(user) && (meta == null || meta[META_COUNT] == 0)) {
+                expireUser(user, ctx);
+                return;
+            }
+            scheduleExpiry(user, ctx);
+            if (timestamp != user.getTimerMs()) {
+                userState.update(user);
+                return;
+            }
+        }
         user.setTimerMs(Long.MIN_VALUE);
         if (user.getVersion() > user.getEmittedVersion()) {
             emit(ctx.getCurrentKey(), user, ctx.timerService().currentProcessingTime(), out);
@@ -214,13 +310,52 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
         userState.update(user);
     }
 
-    /** The watermark passed {@code time}: apply the events parked there, in a fixed order. */
+    /**
+     * The watermark passed {@code time}: apply every parked record at or behind it, one event time
+     * after another as separate timers would, and those of one time in a fixed order. Then move the
+     * release timer to the earliest record still parked. The scan is bounded by ordering.max-pending.
+     */
     private void release(long time, UserState user, OnTimerContext ctx, Collector<UserSequence> out) throws Exception {
-        List<RawRecord> parked = pending.get(time);
-        if (parked == null) {
-            return;
+        long watermark = Math.max(time, ctx.timerService().currentWatermark());
+        TreeMap<Long, List<RawRecord>> due = new TreeMap<>();
+        List<RawRecord> restored = formatOnePending.get(time);
+        if (restored != null) {
+            formatOnePending.remove(time);
+            due.put(time, new ArrayList<>(restored));
         }
-        pending.remove(time);
+        long[] meta = pendingMeta.value();
+        if (meta != null && meta[META_COUNT] > 0 && meta[META_TIMER] <= watermark) {
+            long next = Long.MAX_VALUE;
+            Iterator<Map.Entry<Tuple2<Long, Long>, RawRecord>> it = pending.iterator();
+            while (it.hasNext()) {
+                Map.Entry<Tuple2<Long, Long>, RawRecord> e = it.next();
+                long at = e.getKey().f0;
+                if (at <= watermark) {
+                    due.computeIfAbsent(at, t -> new ArrayList<>()).add(e.getValue());
+                    it.remove();
+                    meta[META_COUNT]--;
+                } else {
+                    next = Math.min(next, at);
+                }
+            }
+            meta[META_TIMER] = next == Long.MAX_VALUE ? Long.MIN_VALUE : next;
+            if (next != Long.MAX_VALUE) {
+                ctx.timerService().registerEventTimeTimer(next);
+            }
+            if (meta[META_COUNT] == 0) {
+                pendingMeta.clear();
+            } else {
+                pendingMeta.update(meta);
+            }
+        }
+        for (List<RawRecord> parked : due.values()) {
+            user = applyParked(parked, user, ctx, out);
+        }
+    }
+
+    /** Applies the records parked at one event time; returns the user's state after them. */
+    private UserState applyParked(List<RawRecord> parked, UserState user, OnTimerContext ctx,
+                                  Collector<UserSequence> out) throws Exception {
         List<Map.Entry<ListenEvent, RawRecord>> events = new ArrayList<>(parked.size());
         for (RawRecord record : parked) {
             events.add(Map.entry(decode(record), record));
@@ -233,12 +368,62 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
                 .thenComparingLong(e -> e.getValue().offset));
         boolean changed = false;
         for (Map.Entry<ListenEvent, RawRecord> e : events) {
+            UserState now = current(user, e.getValue(), ctx);
+            if (now != user) {
+                // Expired: what was applied before goes with it, unemitted, as the user's whole state does.
+                changed = false;
+                user = now;
+            }
             changed |= apply(user, e.getValue(), e.getKey(), ctx);
         }
         if (changed) {
             afterChange(user, ctx, out);
             userState.update(user);
         }
+        return user;
+    }
+
+    /** One cleanup timer per user, at the end of its inactivity period as its record timestamps tell it. */
+    private void scheduleExpiry(UserState user, Context ctx) {
+        long at = user.getLastRecordMs() + limits.expireAfterMs() + EXPIRY_GRACE_MS;
+        long now = ctx.timerService().currentProcessingTime();
+        if (at <= now) {
+            // Due by the clock but not by the input (a backfill, a stalled partition): look again later.
+            at = now + Math.min(limits.expireAfterMs(), EXPIRY_GRACE_MS);
+        }
+        ctx.timerService().registerProcessingTimeTimer(at);
+        user.setExpiryTimerMs(at);
+    }
+
+    /**
+     * Whether a cleanup timer may clear the user. Its next event, if any, will decide the same, as long
+     * as this subtask's input has moved on past the user's inactivity period by more than the grace:
+     * the timer's processing time alone would clear users whose events are still to be read in a
+     * backfill.
+     */
+    private boolean expiryDue(UserState user) {
+        return user.getLastRecordMs() != Long.MIN_VALUE && inputProgressMs != Long.MIN_VALUE
+                && inputProgressMs - user.getLastRecordMs() >= limits.expireAfterMs() + EXPIRY_GRACE_MS;
+    }
+
+    /**
+     * Clears the current user's keyed state: items, user record, seen ids and their timers. Records
+     * parked for the watermark stay: they are the user's next events (the cleanup timer waits for them).
+     * TODO(erasure, H6): the output should get a tombstone for the user here, through the snapshot
+     * sink as erasure writes one; until it does, readers keep the user's last snapshot.
+     */
+    private void expireUser(UserState user, Context ctx) throws Exception {
+        if (user.getTimerMs() != Long.MIN_VALUE) {
+            ctx.timerService().deleteProcessingTimeTimer(user.getTimerMs());
+        }
+        if (user.getExpiryTimerMs() != Long.MIN_VALUE) {
+            ctx.timerService().deleteProcessingTimeTimer(user.getExpiryTimerMs());
+        }
+        userState.clear();
+        itemState.clear();
+        seenFirst.clear();
+        seenSecond.clear();
+        expired.inc();
     }
 
     private ListenEvent decode(RawRecord record) {
@@ -250,6 +435,7 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
     }
 
     private void emit(String userId, UserState user, long now, Collector<UserSequence> out) {
+        updater.trimRecent(user);
         out.collect(snapshots.build(userId, user, items.entries(), now));
         emitted.inc();
         sequenceLength.update(user.getItemCount());

@@ -2,10 +2,9 @@ package dev.listenseq.flink;
 
 import dev.listenseq.avro.state.ItemState;
 import dev.listenseq.sequence.ItemStore;
-import dev.listenseq.sequence.SeenEvents;
+import dev.listenseq.sequence.BoundedSeenIds;
 import org.apache.flink.api.common.state.MapState;
 
-import java.util.Iterator;
 import java.util.Map;
 
 /**
@@ -57,8 +56,8 @@ final class StateStores {
         };
     }
 
-    static SeenEvents seen(MapState<String, Long> state) {
-        return new SeenEvents() {
+    static BoundedSeenIds.Generation generation(MapState<String, Long> state) {
+        return new BoundedSeenIds.Generation() {
             @Override
             public boolean contains(String eventId) {
                 try {
@@ -69,7 +68,7 @@ final class StateStores {
             }
 
             @Override
-            public void add(String eventId, long eventTime) {
+            public void put(String eventId, long eventTime) {
                 try {
                     state.put(eventId, eventTime);
                 } catch (Exception e) {
@@ -78,17 +77,8 @@ final class StateStores {
             }
 
             @Override
-            public void removeOlderThan(long eventTime) {
-                try {
-                    Iterator<Map.Entry<String, Long>> it = state.iterator();
-                    while (it.hasNext()) {
-                        if (it.next().getValue() < eventTime) {
-                            it.remove();
-                        }
-                    }
-                } catch (Exception e) {
-                    throw new IllegalStateException("cannot prune seen event ids", e);
-                }
+            public void clear() {
+                state.clear();
             }
         };
     }

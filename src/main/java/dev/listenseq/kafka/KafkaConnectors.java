@@ -52,6 +52,8 @@ public final class KafkaConnectors {
     public static final String HEADER_SOURCE_TOPIC = "source-topic";
     public static final String HEADER_SOURCE_PARTITION = "source-partition";
     public static final String HEADER_SOURCE_OFFSET = "source-offset";
+    /** On late records: why the record was not applied ({@link LateRecord.Reason}). */
+    public static final String HEADER_LATE_REASON = "late-reason";
 
     private KafkaConnectors() {
     }
@@ -131,7 +133,7 @@ public final class KafkaConnectors {
      * Late copies are the original bytes, which cannot be cut; the decode step dead-letters up front
      * every record too large to be copied here ({@link TopicLimits#budget}), so none reaches this sink.
      */
-    public static KafkaSink<RawRecord> lateSink(JobConfig config, TopicLimits limits) {
+    public static KafkaSink<LateRecord> lateSink(JobConfig config, TopicLimits limits) {
         return sink(config, "late", limits.late(), new LateSerializer(config.topics().late()));
     }
 
@@ -306,7 +308,7 @@ public final class KafkaConnectors {
         }
     }
 
-    static final class LateSerializer implements KafkaRecordSerializationSchema<RawRecord> {
+    static final class LateSerializer implements KafkaRecordSerializationSchema<LateRecord> {
         private final String topic;
 
         LateSerializer(String topic) {
@@ -314,9 +316,11 @@ public final class KafkaConnectors {
         }
 
         @Override
-        public ProducerRecord<byte[], byte[]> serialize(RawRecord record, KafkaSinkContext context, Long timestamp) {
-            return new ProducerRecord<>(topic, null, record.timestamp, record.key, record.value,
-                    provenance(record.topic, record.partition, record.offset));
+        public ProducerRecord<byte[], byte[]> serialize(LateRecord late, KafkaSinkContext context, Long timestamp) {
+            RawRecord record = late.record;
+            RecordHeaders headers = provenance(record.topic, record.partition, record.offset);
+            headers.add(new RecordHeader(HEADER_LATE_REASON, late.reason.name().getBytes(StandardCharsets.UTF_8)));
+            return new ProducerRecord<>(topic, null, record.timestamp, record.key, record.value, headers);
         }
     }
 

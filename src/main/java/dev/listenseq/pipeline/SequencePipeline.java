@@ -10,6 +10,7 @@ import dev.listenseq.flink.KeyedRecord;
 import dev.listenseq.flink.RecordCheck;
 import dev.listenseq.flink.SequenceFunction;
 import dev.listenseq.kafka.KafkaConnectors;
+import dev.listenseq.kafka.LateRecord;
 import dev.listenseq.kafka.OffsetRange;
 import dev.listenseq.kafka.RawRecord;
 import dev.listenseq.kafka.TopicAdmin;
@@ -50,7 +51,7 @@ public final class SequencePipeline {
 
     /** The three outputs of the graph. */
     public record Outputs(DataStream<UserSequence> snapshots, DataStream<DeadLetter> deadLetters,
-                          DataStream<RawRecord> late) {
+                          DataStream<LateRecord> late) {
     }
 
     private SequencePipeline() {
@@ -131,8 +132,8 @@ public final class SequencePipeline {
                 .name("Decode and validate");
         SingleOutputStreamOperator<UserSequence> snapshots = valid
                 .keyBy(r -> r.userId, Types.STRING)
-                .process(new SequenceFunction(config.policy(), config.weighting(), config.emitMinInterval().toMillis(),
-                        config.ordering().eventTime(), flushAtEndOfInput))
+                .process(new SequenceFunction(config.policy(), config.limits(), config.weighting(),
+                        config.emitMinInterval().toMillis(), config.ordering().eventTime(), flushAtEndOfInput))
                 .uid(SEQUENCE_UID)
                 .name("Build sequences");
         return new Outputs(snapshots,

@@ -20,7 +20,9 @@ final class RecentTail {
     private RecentTail() {
     }
 
+    /** Adds the event if it is among the newest {@code limit}; a tail kept under a larger limit is cut to this one. */
     static void add(List<RecentEvent> tail, RecentEvent event, int limit) {
+        trim(tail, limit);
         if (limit == 0) {
             return;
         }
@@ -40,6 +42,13 @@ final class RecentTail {
         tail.add(lo, event);
         if (tail.size() > limit) {
             tail.remove(tail.size() - 1);
+        }
+    }
+
+    /** Cuts the tail to its newest {@code limit} events (sequence.recent-events may be lowered between runs). */
+    static void trim(List<RecentEvent> tail, int limit) {
+        if (tail.size() > limit) {
+            tail.subList(limit, tail.size()).clear();
         }
     }
 }

@@ -54,7 +54,20 @@ public final class SequenceUpdater {
                 .setLastEmitMs(Long.MIN_VALUE)
                 .setTimerMs(Long.MIN_VALUE)
                 .setPendingSinceMs(Long.MIN_VALUE)
+                .setSeenCurrent(0)
+                .setSeenCount(0)
+                .setSeenRotatedAt(Long.MIN_VALUE)
+                .setLastRecordMs(Long.MIN_VALUE)
+                .setExpiryTimerMs(Long.MIN_VALUE)
                 .build();
+    }
+
+    /**
+     * Cuts the user's recent tail to the policy's length: a tail kept under a larger
+     * sequence.recent-events (before a restart with a lower one) is trimmed before it is emitted.
+     */
+    public void trimRecent(UserState user) {
+        RecentTail.trim(user.getRecent(), policy.recentEvents());
     }
 
     /** Applies a validated event (see {@link EventValidator}) to the user, updating state in place. */
@@ -106,6 +119,7 @@ public final class SequenceUpdater {
         if (isNew) {
             item = ItemState.newBuilder()
                     .setArtistId(event.getArtistId())
+                    .setArtistTime(event.getArtistId() == null ? Long.MIN_VALUE : time)
                     .setFirstTime(time)
                     .setLastTime(time)
                     .setLastEventId(eventId)
@@ -134,8 +148,13 @@ public final class SequenceUpdater {
             if (time < item.getFirstTime()) {
                 item.setFirstTime(time);
             }
-            if (event.getArtistId() != null && (newest || item.getArtistId() == null)) {
-                item.setArtistId(event.getArtistId());
+            String artist = event.getArtistId();
+            // The artist of the newest event that names one (ties: the greater artist id), so that
+            // events of one song naming different artists give the same item in any arrival order.
+            if (artist != null && (item.getArtistId() == null || time > item.getArtistTime()
+                    || (time == item.getArtistTime() && artist.compareTo(item.getArtistId()) > 0))) {
+                item.setArtistId(artist);
+                item.setArtistTime(time);
             }
         }
 

@@ -5,6 +5,7 @@ import dev.listenseq.avro.ListenType;
 import dev.listenseq.avro.UserSequence;
 import dev.listenseq.avro.state.ItemState;
 import dev.listenseq.codec.SingleObjectCodec;
+import dev.listenseq.kafka.LateRecord;
 import dev.listenseq.kafka.RawRecord;
 import dev.listenseq.sequence.SequencePolicy;
 import dev.listenseq.sequence.Weighting;
@@ -160,8 +161,9 @@ class SequenceFunctionTest {
             h.processElement(new StreamRecord<>(old));
             assertEquals(List.of(1L), versions(h));
             List<RawRecord> late = h.getSideOutput(SequenceFunction.LATE).stream()
-                    .map(StreamRecord::getValue).collect(Collectors.toList());
+                    .map(r -> r.getValue().record).collect(Collectors.toList());
             assertEquals(1, late.size());
+            assertEquals(LateRecord.Reason.HORIZON, h.getSideOutput(SequenceFunction.LATE).peek().getValue().reason);
             assertArrayEquals(old.record.value, late.get(0).value);
             assertEquals(old.record.offset, late.get(0).offset);
         }
@@ -285,7 +287,7 @@ class SequenceFunctionTest {
             h.processElement(new StreamRecord<>(play("e2b", "u", "s2", T0 + 20)));
             h.processElement(new StreamRecord<>(play("e2a", "u", "s4", T0 + 20)));
             assertEquals(List.of(), versions(h), "nothing is applied before the watermark passes it");
-            assertEquals(3, h.numEventTimeTimers(), "one timer per distinct event time");
+            assertEquals(1, h.numEventTimeTimers(), "one release timer per user, at the earliest parked time");
 
             h.processWatermark(T0 + 20);
             assertEquals(List.of(1L, 3L), versions(h), "t+10 first, then both events at t+20 together");
@@ -297,13 +299,14 @@ class SequenceFunctionTest {
             KeyedRecord behind = play("e0", "u", "s0", T0 + 15);
             h.processElement(new StreamRecord<>(behind));
             List<RawRecord> late = h.getSideOutput(SequenceFunction.LATE).stream()
-                    .map(StreamRecord::getValue).collect(Collectors.toList());
+                    .map(r -> r.getValue().record).collect(Collectors.toList());
             assertEquals(1, late.size(), "an event at or behind the watermark goes to the late output");
+            assertEquals(LateRecord.Reason.WATERMARK, h.getSideOutput(SequenceFunction.LATE).peek().getValue().reason);
             assertArrayEquals(behind.record.value, late.get(0).value);
 
             h.processWatermark(Long.MAX_VALUE);
             assertEquals(List.of(1L, 3L, 4L), versions(h));
-            assertEquals(0, entries(h, "pending", Types.LONG, Types.LIST(TypeInformation.of(RawRecord.class))),
+            assertEquals(0, entries(h, "pending-records", Types.TUPLE(Types.LONG, Types.LONG), TypeInformation.of(RawRecord.class)),
                     "released events leave the pending state");
         }
     }

@@ -214,12 +214,14 @@ class StateSerializerTest {
             queue.add(new QueuedItem(name(random), someLong(random)));
         }
         return new UserState(someLong(random), someLong(random), random.nextInt(), recent, queue, someLong(random),
-                name(random), someLong(random), someLong(random), someLong(random), someLong(random), someLong(random));
+                name(random), someLong(random), someLong(random), someLong(random), someLong(random), someLong(random),
+                random.nextInt(2), random.nextInt(), someLong(random), someLong(random), someLong(random));
     }
 
     private static ItemState randomItem(SplittableRandom random) {
         return new ItemState(random.nextBoolean() ? null : name(random), someLong(random), someLong(random), name(random),
                 type(random), random.nextInt(), random.nextInt(), random.nextBoolean() ? null : someLong(random),
-                random.nextBoolean() ? null : someLong(random), someLong(random), random.nextDouble() * 1e6, -random.nextDouble());
+                random.nextBoolean() ? null : someLong(random), someLong(random), random.nextDouble() * 1e6, -random.nextDouble(),
+                someLong(random));
     }
 }

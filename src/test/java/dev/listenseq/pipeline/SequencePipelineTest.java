@@ -8,6 +8,7 @@ import dev.listenseq.avro.UserSequence;
 import dev.listenseq.codec.SingleObjectCodec;
 import dev.listenseq.config.JobConfig;
 import dev.listenseq.config.Settings;
+import dev.listenseq.kafka.LateRecord;
 import dev.listenseq.kafka.RawRecord;
 import dev.listenseq.kafka.TopicLimits;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -93,7 +94,7 @@ class SequencePipelineTest {
         SequencePipeline.Outputs outputs = SequencePipeline.build(records, config, TopicLimits.brokerDefaults(), true);
         try (CloseableIterator<UserSequence> snapshots = outputs.snapshots().collectAsync();
              CloseableIterator<DeadLetter> deadLetters = outputs.deadLetters().collectAsync();
-             CloseableIterator<RawRecord> lateEvents = outputs.late().collectAsync()) {
+             CloseableIterator<LateRecord> lateEvents = outputs.late().collectAsync()) {
             env.execute("graph-test");
 
             Map<String, List<Long>> versions = new TreeMap<>();
@@ -114,11 +115,12 @@ class SequencePipelineTest {
             assertEquals(DeadLetterReason.UNDECODABLE, letters.get(0).getReason());
             assertEquals(garbage.offset, letters.get(0).getSourceOffset());
 
-            List<RawRecord> lateRecords = new ArrayList<>();
+            List<LateRecord> lateRecords = new ArrayList<>();
             lateEvents.forEachRemaining(lateRecords::add);
             assertEquals(1, lateRecords.size());
-            assertEquals(late.offset, lateRecords.get(0).offset);
-            assertArrayEquals(late.value, lateRecords.get(0).value, "late events leave byte for byte");
+            assertEquals(LateRecord.Reason.HORIZON, lateRecords.get(0).reason);
+            assertEquals(late.offset, lateRecords.get(0).record.offset);
+            assertArrayEquals(late.value, lateRecords.get(0).record.value, "late events leave byte for byte");
         }
     }
 }
