@@ -129,6 +129,7 @@ final class ReferenceModel {
         long first = Long.MAX_VALUE;
         ListenEvent newest = null;
         String artist = null;
+        long artistTime = Long.MIN_VALUE;
         int plays = 0;
         int skips = 0;
         long listened = 0;
@@ -143,8 +144,11 @@ final class ReferenceModel {
                     || (t == newest.getEventTime().toEpochMilli() && e.getEventId().compareTo(newest.getEventId()) > 0)) {
                 newest = e;
             }
-            if (e.getArtistId() != null) {
+            // The artist of the newest event naming one; at equal times the greatest artist id.
+            if (e.getArtistId() != null && (artist == null || t > artistTime
+                    || (t == artistTime && e.getArtistId().compareTo(artist) > 0))) {
                 artist = e.getArtistId();
+                artistTime = t;
             }
             switch (e.getType()) {
                 case PLAY:

@@ -98,6 +98,43 @@ class SequenceUpdaterPropertyTest {
         }
     }
 
+    /**
+     * Events of one song naming different artists (a re-release, a catalogue fix): the item's artist
+     * is the newest event's that names one, whatever the arrival order, as the reference model says.
+     */
+    @Test
+    void conflictingArtistsDoNotDependOnArrivalOrder() {
+        for (long seed = 0; seed < 300; seed++) {
+            Random r = new Random(seed);
+            SequencePolicy policy = new SequencePolicy(10, 365 * DAY, 50, 365 * DAY);
+            List<ListenEvent> events = new ArrayList<>();
+            int n = 2 + r.nextInt(20);
+            for (int i = 0; i < n; i++) {
+                // Coarse times, so that two events of a song often share one.
+                long time = RandomEvents.BASE + r.nextInt(6) * DAY;
+                ListenEvent e = RandomEvents.event("e" + i, "s" + r.nextInt(2), RandomEvents.type(r), time, r);
+                e.setArtistId(r.nextInt(4) == 0 ? null : "artist-" + r.nextInt(3));
+                events.add(e);
+            }
+            UserSequence inOrder = replay(policy, events);
+            ReferenceModel reference = new ReferenceModel(policy, WEIGHTING);
+            events.forEach(reference::apply);
+            List<ReferenceModel.Item> want = reference.sequence();
+            for (int i = 0; i < want.size(); i++) {
+                assertEquals(want.get(i).artist(), inOrder.getItems().get(i).getArtistId(), "seed " + seed + ", item " + i);
+            }
+            for (int shuffle = 0; shuffle < 5; shuffle++) {
+                List<ListenEvent> reordered = new ArrayList<>(events);
+                Collections.shuffle(reordered, r);
+                UserSequence other = replay(policy, reordered);
+                for (int i = 0; i < inOrder.getItems().size(); i++) {
+                    assertEquals(inOrder.getItems().get(i).getArtistId(), other.getItems().get(i).getArtistId(),
+                            "seed " + seed + ", shuffle " + shuffle + ", item " + i);
+                }
+            }
+        }
+    }
+
     /** Length and age bounds hold after every event, and the eviction queue's invariant with them. */
     @Test
     void lengthAndAgeBoundsAlwaysHold() {
