@@ -1,6 +1,7 @@
 package dev.listenseq.kafka;
 
 import dev.listenseq.config.JobConfig;
+import dev.listenseq.config.KafkaLogin;
 import dev.listenseq.config.StartupException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -14,6 +15,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -98,6 +100,10 @@ public record OffsetRange(Map<TopicPartition, Long> start, Map<TopicPartition, L
             return new OffsetRange(start, stop);
         } catch (ExecutionException | TimeoutException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
+            Optional<String> login = KafkaLogin.advice(cause, config.bootstrapServers());
+            if (login.isPresent()) {
+                throw new StartupException("cannot look up the offsets of " + config.topics().input() + ": " + login.get(), e);
+            }
             throw new StartupException("cannot look up the offsets of " + config.topics().input() + " (topics.input) on "
                     + config.bootstrapServers() + " within " + TIMEOUT_SECONDS + "s: "
                     + (cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName()), e);

@@ -1,6 +1,7 @@
 package dev.listenseq.kafka;
 
 import dev.listenseq.config.JobConfig;
+import dev.listenseq.config.KafkaLogin;
 import dev.listenseq.config.StartupException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -89,6 +90,10 @@ public final class TopicAdmin {
             }
         } catch (ExecutionException | TimeoutException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
+            Optional<String> login = KafkaLogin.advice(cause, config.bootstrapServers());
+            if (login.isPresent()) {
+                throw new StartupException("cannot check or create topics: " + login.get(), e);
+            }
             throw new StartupException("cannot check or create topics on " + config.bootstrapServers()
                     + " (kafka.bootstrap-servers) within " + TIMEOUT_SECONDS + "s ("
                     + (cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName()) + ")"

@@ -1,8 +1,11 @@
 package dev.listenseq.reader;
 
+import dev.listenseq.config.KafkaLogin;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.utils.Utils;
 
@@ -27,6 +30,9 @@ public final class Topics {
         List<PartitionInfo> infos;
         try {
             infos = consumer.partitionsFor(topic, METADATA_TIMEOUT);
+        } catch (AuthenticationException | AuthorizationException e) {
+            throw new ReaderException("cannot read topic " + topic + ": "
+                    + KafkaLogin.advice(e, bootstrapServers).orElse(e.getMessage()), e);
         } catch (TimeoutException e) {
             throw new ReaderException("cannot read topic " + topic + " from Kafka at " + bootstrapServers + " within "
                     + METADATA_TIMEOUT.toSeconds() + "s; check --bootstrap-servers and that the topic exists", e);
