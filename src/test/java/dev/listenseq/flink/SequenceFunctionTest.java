@@ -77,7 +77,7 @@ class SequenceFunctionTest {
     }
 
     private KeyedRecord play(String id, String user, String song, long time) {
-        ListenEvent e = new ListenEvent(id, user, song, null, ListenType.PLAY, Instant.ofEpochMilli(time), 90_000L, 180_000L, null);
+        ListenEvent e = new ListenEvent(id, user, song, null, ListenType.PLAY, Instant.ofEpochMilli(time), 90_000L, 180_000L, null, null, null);
         return new KeyedRecord(user, new RawRecord("in", 0, offset++, time, user.getBytes(StandardCharsets.UTF_8), codec.encode(e)));
     }
 

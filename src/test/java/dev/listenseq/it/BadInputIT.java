@@ -54,7 +54,7 @@ class BadInputIT extends BrokerTest {
 
     private static ListenEvent valid(String id, String user) {
         return new ListenEvent(id, user, "song-1", null, ListenType.PLAY, Instant.ofEpochMilli(NOW - 60_000), 120_000L,
-                180_000L, "radio");
+                180_000L, "radio", null, null);
     }
 
     private record Bad(String what, DeadLetterReason reason, byte[] value) {
