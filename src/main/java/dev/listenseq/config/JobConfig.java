@@ -1,16 +1,19 @@
 package dev.listenseq.config;
 
+import dev.listenseq.avro.PlaySource;
 import dev.listenseq.config.ConfigKeys.Delivery;
 import dev.listenseq.config.ConfigKeys.StartingOffsets;
 import dev.listenseq.config.ConfigKeys.StateBackend;
+import dev.listenseq.sequence.PlaySourceWeights;
 import dev.listenseq.sequence.SequencePolicy;
 import dev.listenseq.sequence.ValidationRules;
 import dev.listenseq.sequence.Weighting;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 
@@ -69,6 +72,12 @@ public record JobConfig(
         public List<String> inputs() {
             return Arrays.stream(input.split(",")).map(String::trim).filter(t -> !t.isEmpty()).toList();
         }
+    }
+
+    private static PlaySourceWeights playSourceWeights(Settings s) {
+        Map<PlaySource, Double> multipliers = new EnumMap<>(PlaySource.class);
+        ConfigKeys.PLAY_SOURCE_WEIGHTS.forEach((source, key) -> multipliers.put(source, s.get(key)));
+        return PlaySourceWeights.of(multipliers);
     }
 
     public static JobConfig from(Settings s) {
@@ -155,7 +164,7 @@ public record JobConfig(
                         s.get(ConfigKeys.RECENT_EVENTS), dedupWindow.toMillis()),
                 new Weighting(s.get(ConfigKeys.HALF_LIFE).toMillis(), s.get(ConfigKeys.DEFAULT_DURATION).toMillis(),
                         s.get(ConfigKeys.REPEAT_BOOST), s.get(ConfigKeys.SKIP_PENALTY),
-                        s.get(ConfigKeys.LIKE_WEIGHT), s.get(ConfigKeys.COLLECT_WEIGHT)),
+                        s.get(ConfigKeys.LIKE_WEIGHT), s.get(ConfigKeys.COLLECT_WEIGHT), playSourceWeights(s)),
                 new ValidationRules(s.get(ConfigKeys.ID_MAX_LENGTH), s.get(ConfigKeys.MAX_CLOCK_SKEW).toMillis()),
                 s.get(ConfigKeys.EMIT_MIN_INTERVAL),
                 new Ordering(s.get(ConfigKeys.ORDERING), s.get(ConfigKeys.MAX_DISORDER), s.get(ConfigKeys.IDLE_TIMEOUT)),
