@@ -18,6 +18,10 @@ import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.EnumMap;
 import java.util.Map;
@@ -25,7 +29,9 @@ import java.util.Map;
 /**
  * Decodes and validates each input record. Valid events continue, keyed by user; anything else
  * becomes a {@link DeadLetter} on the {@link #DEAD_LETTERS} side output with its reason, detail and
- * provenance. Nothing here throws on bad input, so bad input never restarts the job.
+ * provenance. A tombstone (null value) keyed by a user_id is a deletion request: it continues, keyed by
+ * that user, with its null value, and the sequence builder erases the user. Nothing here throws on bad
+ * input, so bad input never restarts the job.
  */
 public class DecodeFunction extends ProcessFunction<RawRecord, KeyedRecord> {
 
@@ -60,7 +66,14 @@ public class DecodeFunction extends ProcessFunction<RawRecord, KeyedRecord> {
         recordsIn.inc();
         long now = ctx.timerService().currentProcessingTime();
         if (record.value == null) {
-            deadLetter(ctx, record, DeadLetterReason.EMPTY_VALUE, "the value is null (a tombstone); a ListenEvent was expected", now);
+            String userId = erasedUser(record.key);
+            if (userId == null) {
+                deadLetter(ctx, record, DeadLetterReason.EMPTY_VALUE, "the value is null (a tombstone, which requests"
+                        + " erasure of the user in its key) and the key is not a user_id: null, empty, not UTF-8 or longer"
+                        + " than " + rules.maxIdLength() + " chars (ids.max-length)", now);
+                return;
+            }
+            out.collect(new KeyedRecord(userId, record));
             return;
         }
         ListenEvent event;
@@ -78,6 +91,25 @@ public class DecodeFunction extends ProcessFunction<RawRecord, KeyedRecord> {
             return;
         }
         out.collect(new KeyedRecord(event.getUserId(), record));
+    }
+
+    /**
+     * The user a tombstone erases: its key, if it is a user_id that an event could have (valid UTF-8,
+     * 1 to ids.max-length chars); else null.
+     */
+    private String erasedUser(byte[] key) {
+        if (key == null || key.length == 0) {
+            return null;
+        }
+        CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        String userId;
+        try {
+            userId = utf8.decode(ByteBuffer.wrap(key)).toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
+        return userId.length() > rules.maxIdLength() ? null : userId;
     }
 
     private void deadLetter(Context ctx, RawRecord record, DeadLetterReason reason, String detail, long now) {

@@ -1,12 +1,12 @@
 package dev.listenseq.flink;
 
 import dev.listenseq.avro.ListenEvent;
-import dev.listenseq.avro.UserSequence;
 import dev.listenseq.avro.state.ItemState;
 import dev.listenseq.avro.state.UserState;
 import dev.listenseq.codec.DecodeException;
 import dev.listenseq.codec.SingleObjectCodec;
 import dev.listenseq.kafka.RawRecord;
+import dev.listenseq.kafka.SnapshotRecord;
 import dev.listenseq.sequence.EmitThrottle;
 import dev.listenseq.sequence.ItemStore;
 import dev.listenseq.sequence.SeenEvents;
@@ -56,8 +56,11 @@ import java.util.Map;
  * {@link ItemStateSerializer}: the bytes of Flink's Avro serializer, at a fraction of its cost.
  * Emission uses processing-time timers: the trailing-edge timer is registered only when a change
  * arrives inside the interval, and at most one is pending per user.
+ *
+ * <p>A record with a null value is a deletion request for the key's user ({@link #erase}): all four
+ * states and the user's timers are cleared and a {@link SnapshotRecord#tombstone} is emitted.
  */
-public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, UserSequence> {
+public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, SnapshotRecord> {
 
     public static final OutputTag<RawRecord> LATE = new OutputTag<>("late-events", TypeInformation.of(RawRecord.class));
 
@@ -69,6 +72,7 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
 
     private transient ValueState<UserState> userState;
     private transient MapState<String, ItemState> itemState;
+    private transient MapState<String, Long> seenState;
     private transient MapState<Long, List<RawRecord>> pending;
     private transient ItemStore items;
     private transient SeenEvents seen;
@@ -80,6 +84,7 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
     private transient Counter applied;
     private transient Counter duplicates;
     private transient Counter late;
+    private transient Counter erasures;
     private transient Counter emitted;
     private transient Histogram sequenceLength;
     private transient Histogram emitLatency;
@@ -106,7 +111,7 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
         userState = getRuntimeContext().getState(new ValueStateDescriptor<>("user", new UserStateSerializer()));
         itemState = getRuntimeContext().getMapState(
                 new MapStateDescriptor<>("items", StringSerializer.INSTANCE, new ItemStateSerializer()));
-        MapState<String, Long> seenState = getRuntimeContext().getMapState(
+        seenState = getRuntimeContext().getMapState(
                 new MapStateDescriptor<>("seen", Types.STRING, Types.LONG));
         pending = getRuntimeContext().getMapState(new MapStateDescriptor<>("pending", Types.LONG,
                 Types.LIST(TypeInformation.of(RawRecord.class))));
@@ -121,6 +126,7 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
         applied = metrics.counter(JobMetrics.APPLIED);
         duplicates = metrics.counter(JobMetrics.DUPLICATES);
         late = metrics.counter(JobMetrics.LATE);
+        erasures = metrics.counter(JobMetrics.ERASURES);
         emitted = metrics.counter(JobMetrics.SNAPSHOTS);
         sequenceLength = metrics.histogram(JobMetrics.SEQUENCE_LENGTH,
                 new DescriptiveStatisticsHistogram(JobMetrics.HISTOGRAM_WINDOW));
@@ -129,7 +135,11 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
     }
 
     @Override
-    public void processElement(KeyedRecord in, Context ctx, Collector<UserSequence> out) throws Exception {
+    public void processElement(KeyedRecord in, Context ctx, Collector<SnapshotRecord> out) throws Exception {
+        if (in.record.value == null) {
+            erase(ctx, out);
+            return;
+        }
         ListenEvent event = decode(in.record);
         if (eventTimeOrder) {
             hold(in.record, event, ctx);
@@ -143,6 +153,30 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
             afterChange(user, ctx, out);
             userState.update(user);
         }
+    }
+
+    /**
+     * A deletion request (an input tombstone keyed by this user): forget everything about the user
+     * and send a tombstone for the key down the snapshot stream, behind any snapshot already sent.
+     * Events parked for event-time ordering arrived before the request, so they are erased too; the
+     * user's next event starts a new sequence at version 1. The pending trailing-edge timer is
+     * deleted (its time is in the user's state); event-time timers of parked events are deleted by
+     * their times, and the end-of-input flush timer is left: it finds no user and does nothing.
+     */
+    private void erase(Context ctx, Collector<SnapshotRecord> out) throws Exception {
+        erasures.inc();
+        UserState user = userState.value();
+        if (user != null && user.getTimerMs() != Long.MIN_VALUE) {
+            ctx.timerService().deleteProcessingTimeTimer(user.getTimerMs());
+        }
+        for (Long time : pending.keys()) {
+            ctx.timerService().deleteEventTimeTimer(time);
+        }
+        userState.clear();
+        itemState.clear();
+        seenState.clear();
+        pending.clear();
+        out.collect(SnapshotRecord.tombstone(ctx.getCurrentKey(), ctx.timerService().currentProcessingTime()));
     }
 
     /** Event-time ordering: park the event until the watermark passes its time, or send it to the late topic. */
@@ -182,7 +216,7 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
     }
 
     /** Emits now or schedules the trailing edge, as the throttle decides. */
-    private void afterChange(UserState user, Context ctx, Collector<UserSequence> out) {
+    private void afterChange(UserState user, Context ctx, Collector<SnapshotRecord> out) {
         long now = ctx.timerService().currentProcessingTime();
         EmitThrottle.Decision decision = throttle.afterChange(now, user.getLastEmitMs(), user.getTimerMs());
         if (decision.emitNow()) {
@@ -198,7 +232,7 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
     }
 
     @Override
-    public void onTimer(long timestamp, OnTimerContext ctx, Collector<UserSequence> out) throws Exception {
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<SnapshotRecord> out) throws Exception {
         UserState user = userState.value();
         if (ctx.timeDomain() == TimeDomain.EVENT_TIME && timestamp != Long.MAX_VALUE) {
             release(timestamp, user == null ? SequenceUpdater.newUser() : user, ctx, out);
@@ -215,7 +249,7 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
     }
 
     /** The watermark passed {@code time}: apply the events parked there, in a fixed order. */
-    private void release(long time, UserState user, OnTimerContext ctx, Collector<UserSequence> out) throws Exception {
+    private void release(long time, UserState user, OnTimerContext ctx, Collector<SnapshotRecord> out) throws Exception {
         List<RawRecord> parked = pending.get(time);
         if (parked == null) {
             return;
@@ -249,8 +283,8 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
         }
     }
 
-    private void emit(String userId, UserState user, long now, Collector<UserSequence> out) {
-        out.collect(snapshots.build(userId, user, items.entries(), now));
+    private void emit(String userId, UserState user, long now, Collector<SnapshotRecord> out) {
+        out.collect(SnapshotRecord.of(snapshots.build(userId, user, items.entries(), now)));
         emitted.inc();
         sequenceLength.update(user.getItemCount());
         if (user.getPendingSinceMs() != Long.MIN_VALUE) {

@@ -1,7 +1,6 @@
 package dev.listenseq.kafka;
 
 import dev.listenseq.avro.DeadLetter;
-import dev.listenseq.avro.UserSequence;
 import dev.listenseq.codec.SingleObjectCodec;
 import dev.listenseq.codec.UserSequenceEncoder;
 import dev.listenseq.config.ConfigKeys;
@@ -101,12 +100,12 @@ public final class KafkaConnectors {
         }
     }
 
-    public static KafkaSink<UserSequence> snapshotSink(JobConfig config) {
+    public static KafkaSink<SnapshotRecord> snapshotSink(JobConfig config) {
         return sink(config, "snapshots", new SnapshotSerializer(config.topics().output()));
     }
 
     /** The same snapshots as {@link #snapshotSink}, to the history topic (topics.history), which is not compacted. */
-    public static KafkaSink<UserSequence> historySink(JobConfig config) {
+    public static KafkaSink<SnapshotRecord> historySink(JobConfig config) {
         return sink(config, "history", new SnapshotSerializer(config.topics().history()));
     }
 
@@ -159,7 +158,8 @@ public final class KafkaConnectors {
         }
     }
 
-    static final class SnapshotSerializer implements KafkaRecordSerializationSchema<UserSequence> {
+    /** Snapshots, and tombstones (null values) for erased users, keyed by user_id. */
+    static final class SnapshotSerializer implements KafkaRecordSerializationSchema<SnapshotRecord> {
         private final String topic;
         private transient UserSequenceEncoder encoder;
 
@@ -173,9 +173,9 @@ public final class KafkaConnectors {
         }
 
         @Override
-        public ProducerRecord<byte[], byte[]> serialize(UserSequence snapshot, KafkaSinkContext context, Long timestamp) {
-            return new ProducerRecord<>(topic, null, snapshot.getEmittedAt().toEpochMilli(),
-                    snapshot.getUserId().getBytes(StandardCharsets.UTF_8), encoder.encode(snapshot));
+        public ProducerRecord<byte[], byte[]> serialize(SnapshotRecord record, KafkaSinkContext context, Long timestamp) {
+            return new ProducerRecord<>(topic, null, record.timestamp, record.userId.getBytes(StandardCharsets.UTF_8),
+                    record.isTombstone() ? null : encoder.encode(record.snapshot));
         }
     }
 
