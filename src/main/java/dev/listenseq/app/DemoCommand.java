@@ -145,13 +145,12 @@ final class DemoCommand {
             double seconds = Math.max(1, Duration.between(started, Instant.now()).toMillis() / 1000.0);
             out.printf("Ran %.0f s. Generated %,d records (%,.0f/s).%n", seconds, producer.sent(), producer.sent() / seconds);
             // Read from the running job: records decoded but not yet through the keyed step are in flight.
-            long inFlight = finalCounters.recordsIn() - finalCounters.applied() - finalCounters.duplicates()
-                    - finalCounters.late() - finalCounters.deadLettered();
-            out.printf("Job: in %,d, applied %,d (%,.0f/s), duplicates %,d, late %,d, dead-lettered %,d, in flight %,d,"
-                            + " snapshots %,d.%n",
+            long inFlight = finalCounters.unaccounted();
+            out.printf("Job: in %,d, applied %,d (%,.0f/s), duplicates %,d, late %,d, dead-lettered %,d, erasures %,d,"
+                            + " in flight %,d, snapshots %,d.%n",
                     finalCounters.recordsIn(), finalCounters.applied(), finalCounters.applied() / seconds,
-                    finalCounters.duplicates(), finalCounters.late(), finalCounters.deadLettered(), inFlight,
-                    finalCounters.snapshots());
+                    finalCounters.duplicates(), finalCounters.late(), finalCounters.deadLettered(),
+                    finalCounters.erasures(), inFlight, finalCounters.snapshots());
             if (finalCounters.deadLettered() > 0) {
                 out.println("Dead letters by reason: " + LiveView.byReason(finalCounters) + ".");
             }

@@ -13,6 +13,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
@@ -57,6 +58,10 @@ final class LiveView implements AutoCloseable {
     /** Reads what arrived since the last call. */
     void poll() {
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+            if (r.value() == null && r.key() != null) {
+                latest.remove(new String(r.key(), StandardCharsets.UTF_8));
+                continue;
+            }
             try {
                 UserSequence s = codec.decode(r.value());
                 latest.merge(s.getUserId(), s, (old, neu) -> neu.getVersion() > old.getVersion() ? neu : old);
@@ -73,15 +78,15 @@ final class LiveView implements AutoCloseable {
             b.append("\033[H\033[2J");
         }
         header.forEach(line -> b.append(line).append('\n'));
-        b.append(String.format("job        in %,d  applied %,d  duplicates %,d  late %,d  dead-lettered %,d%n",
+        b.append(String.format("job        in %,d  applied %,d  duplicates %,d  late %,d  dead-lettered %,d  erasures %,d%n",
                 counters.recordsIn(), counters.applied(), counters.duplicates(), counters.late(),
-                counters.deadLettered()));
+                counters.deadLettered(), counters.erasures()));
         if (!counters.deadLetteredByReason().isEmpty()) {
             b.append("           dead letters by reason: ").append(byReason(counters)).append('\n');
         }
         b.append(String.format("           snapshots %,d  %s%n", counters.snapshots(), rates));
         long pending = counters.unaccounted();
-        b.append(String.format("           in = applied + duplicates + late + dead-lettered %s%n",
+        b.append(String.format("           in = applied + duplicates + late + dead-lettered + erasures %s%n",
                 pending == 0 ? "holds" : "(" + pending + " in flight)"));
         b.append(String.format("output     %,d snapshots read (read_committed), %,d users%n%n", received, latest.size()));
 

@@ -70,6 +70,16 @@ public final class SingleObjectCodec<T extends SpecificRecord> {
         return new SingleObjectCodec<>(type, SpecificData.get().getSchema(type), catalog);
     }
 
+    /**
+     * A codec that decodes into {@code type} as an older build would, with {@code readerSchema} (a
+     * released version whose fields are a prefix of the current ones) as its current schema: what a
+     * job that does not know the newer versions in {@code catalog} does with them. For tests and tools.
+     */
+    static <T extends SpecificRecord> SingleObjectCodec<T> asOlderBuild(Class<T> type, Schema readerSchema,
+                                                                        SchemaCatalog catalog) {
+        return new SingleObjectCodec<>(type, readerSchema, catalog);
+    }
+
     public byte[] encode(T record) {
         out.reset();
         out.write(header, 0, HEADER_LENGTH);

@@ -1,8 +1,15 @@
 package dev.listenseq.config;
 
+import dev.listenseq.avro.PlaySource;
+
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Every configuration key the builder reads, with its default and meaning. Job files in
@@ -123,6 +130,12 @@ public final class ConfigKeys {
             "Weight of the first LIKE, decayed from its time.");
     public static final ConfigKey<Double> COLLECT_WEIGHT = ConfigKey.decimal("weights.collect", 3.0, -1000, 1000,
             "Weight of the first COLLECT, decayed from its time.");
+    /**
+     * One multiplier per play source of ListenEvent v2 ({@code weights.play-source.radio}, ...): the
+     * play term of a play from that source is multiplied by it. Built from the PlaySource enum, so a
+     * symbol added to the schema gets its key (and needs its README row).
+     */
+    public static final Map<PlaySource, ConfigKey<Double>> PLAY_SOURCE_WEIGHTS = playSourceWeights();
 
     public static final ConfigKey<Duration> EMIT_MIN_INTERVAL = ConfigKey.duration("emit.min-interval", "1s", ZERO,
             "At most one snapshot per user per interval: the first change is emitted at once, later ones in the interval together when it ends. 0 emits every change.");
@@ -201,7 +214,7 @@ public final class ConfigKeys {
     public static final ConfigKey<String> CLUSTER_WORK_DIR = ConfigKey.text("cluster.work-dir", "target/cluster",
             "Cluster command: folder for each run's broker, checkpoints, cluster configuration and process logs (a new run-* folder per run).");
 
-    public static final List<ConfigKey<?>> ALL = List.of(
+    public static final List<ConfigKey<?>> ALL = concat(List.of(
             JOB_NAME, PARALLELISM, MAX_PARALLELISM,
             BOOTSTRAP_SERVERS, GROUP_ID,
             TOPIC_INPUT, TOPIC_OUTPUT, TOPIC_DLQ, TOPIC_LATE, TOPIC_HISTORY, TOPICS_CREATE, TOPICS_PARTITIONS, TOPICS_REPLICATION,
@@ -219,7 +232,26 @@ public final class ConfigKeys {
             DEMO_SHOW_USERS, DEMO_WEB_UI_PORT, DEMO_WORK_DIR,
             READER_HISTORY_TOPIC, READER_STORE_DIR, READER_HTTP_PORT, READER_HTTP_BIND, READER_HTTP_TOKEN,
             READER_HTTP_THREADS, READER_HTTP_QUEUE, READER_HTTP_TIMEOUT, READER_HTTP_MAX_RESPONSE,
-            CLUSTER_TASKMANAGERS, CLUSTER_KILL_AFTER, CLUSTER_WORK_DIR);
+            CLUSTER_TASKMANAGERS, CLUSTER_KILL_AFTER, CLUSTER_WORK_DIR),
+            PLAY_SOURCE_WEIGHTS.values());
+
+    private static Map<PlaySource, ConfigKey<Double>> playSourceWeights() {
+        Map<PlaySource, ConfigKey<Double>> keys = new EnumMap<>(PlaySource.class);
+        for (PlaySource source : PlaySource.values()) {
+            keys.put(source, ConfigKey.decimal("weights.play-source." + ConfigKey.word(source), 1.0, 0, 1000,
+                    "Multiplier of the play term for plays from " + source + " (ListenEvent v2's play_source"
+                            + (source == PlaySource.UNKNOWN ? "; also symbols this build does not know" : "")
+                            + "). Plays without a play source (v1 events) are not scaled. Applied when the play is"
+                            + " applied: a change weighs later plays only, until a backfill rebuilds state."));
+        }
+        return Collections.unmodifiableMap(keys);
+    }
+
+    private static List<ConfigKey<?>> concat(List<ConfigKey<?>> keys, Collection<? extends ConfigKey<?>> more) {
+        List<ConfigKey<?>> all = new ArrayList<>(keys);
+        all.addAll(more);
+        return List.copyOf(all);
+    }
 
     private ConfigKeys() {
     }

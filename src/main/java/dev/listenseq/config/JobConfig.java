@@ -1,8 +1,10 @@
 package dev.listenseq.config;
 
+import dev.listenseq.avro.PlaySource;
 import dev.listenseq.config.ConfigKeys.Delivery;
 import dev.listenseq.config.ConfigKeys.StartingOffsets;
 import dev.listenseq.config.ConfigKeys.StateBackend;
+import dev.listenseq.sequence.PlaySourceWeights;
 import dev.listenseq.sequence.SequencePolicy;
 import dev.listenseq.sequence.StateLimits;
 import dev.listenseq.sequence.ValidationRules;
@@ -10,8 +12,9 @@ import dev.listenseq.sequence.Weighting;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 
@@ -72,6 +75,12 @@ public record JobConfig(
         public List<String> inputs() {
             return Arrays.stream(input.split(",")).map(String::trim).filter(t -> !t.isEmpty()).toList();
         }
+    }
+
+    private static PlaySourceWeights playSourceWeights(Settings s) {
+        Map<PlaySource, Double> multipliers = new EnumMap<>(PlaySource.class);
+        ConfigKeys.PLAY_SOURCE_WEIGHTS.forEach((source, key) -> multipliers.put(source, s.get(key)));
+        return PlaySourceWeights.of(multipliers);
     }
 
     public static JobConfig from(Settings s) {
@@ -161,7 +170,7 @@ public record JobConfig(
                         expireAfter == null ? 0 : expireAfter.toMillis()),
                 new Weighting(s.get(ConfigKeys.HALF_LIFE).toMillis(), s.get(ConfigKeys.DEFAULT_DURATION).toMillis(),
                         s.get(ConfigKeys.REPEAT_BOOST), s.get(ConfigKeys.SKIP_PENALTY),
-                        s.get(ConfigKeys.LIKE_WEIGHT), s.get(ConfigKeys.COLLECT_WEIGHT)),
+                        s.get(ConfigKeys.LIKE_WEIGHT), s.get(ConfigKeys.COLLECT_WEIGHT), playSourceWeights(s)),
                 new ValidationRules(s.get(ConfigKeys.ID_MAX_LENGTH), s.get(ConfigKeys.MAX_CLOCK_SKEW).toMillis()),
                 s.get(ConfigKeys.DLQ_MAX_COPY_BYTES),
                 s.get(ConfigKeys.EMIT_MIN_INTERVAL),

@@ -252,7 +252,8 @@ public final class ListeningGenerator {
             default:
                 value = null;
         }
-        return new Generated(userId(user), value, Kind.MALFORMED, null, reason);
+        // A tombstone keyed by a user is a deletion request, not bad input: the malformed one has no key.
+        return new Generated(value == null ? null : userId(user), value, Kind.MALFORMED, null, reason);
     }
 
     private static long mix(long x) {

@@ -25,7 +25,9 @@ import java.util.Map;
  * user; anything else becomes a {@link DeadLetter} on the {@link #DEAD_LETTERS} side output with its
  * reason, detail, provenance, the original key's and value's sizes and SHA-256, and at most
  * {@code maxCopyBytes} of each (flagged when cut), so a dead letter stays small whatever the input.
- * Nothing here throws on bad input, so bad input never restarts the job.
+ * Nothing here throws on bad input, so bad input never restarts the job. A tombstone (null value)
+ * keyed by a user_id is a deletion request: it continues, keyed by that user, with its null value,
+ * and the sequence builder erases the user.
  *
  * <p>A key that is not the event's user_id is accepted and counted ({@value #KEY_NOT_USER_ID}): the
  * job keys by the event's user_id, so its state never depends on the Kafka key.
@@ -72,6 +74,10 @@ public class DecodeFunction extends ProcessFunction<RawRecord, KeyedRecord> {
             deadLettered.get(result.rejection().reason()).inc();
             ctx.output(DEAD_LETTERS, deadLetter(record, result.rejection().reason(), result.rejection().detail(),
                     ctx.timerService().currentProcessingTime()));
+            return;
+        }
+        if (result.erasure()) {
+            out.collect(new KeyedRecord(result.erasedUser(), record));
             return;
         }
         String userId = result.event().getUserId();

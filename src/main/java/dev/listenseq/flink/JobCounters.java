@@ -28,6 +28,11 @@ public final class JobCounters {
         return get(JobMetrics.LATE);
     }
 
+    /** Users erased: input tombstones applied (one per deletion request, including repeated ones). */
+    public long erasures() {
+        return get(JobMetrics.ERASURES);
+    }
+
     public long snapshots() {
         return get(JobMetrics.SNAPSHOTS);
     }
@@ -51,7 +56,7 @@ public final class JobCounters {
 
     /** Records that have not (yet) got an outcome: zero once the job has caught up. */
     public long unaccounted() {
-        return recordsIn() - applied() - duplicates() - late() - deadLettered();
+        return recordsIn() - applied() - duplicates() - late() - deadLettered() - erasures();
     }
 
     /** Any counter of the job's metric groups by name (e.g. the sinks' snapshotsTrimmed), summed; 0 when absent. */
@@ -66,6 +71,7 @@ public final class JobCounters {
     @Override
     public String toString() {
         return "in=" + recordsIn() + " applied=" + applied() + " duplicates=" + duplicates() + " late=" + late()
-                + " deadLettered=" + deadLettered() + deadLetteredByReason() + " snapshots=" + snapshots();
+                + " deadLettered=" + deadLettered() + deadLetteredByReason() + " erasures=" + erasures()
+                + " snapshots=" + snapshots();
     }
 }

@@ -4,8 +4,9 @@ import org.apache.flink.metrics.MetricGroup;
 
 /**
  * Names of the job's own metrics, all under the group {@value #GROUP}. Together the counters prove
- * that nothing is lost: {@code recordsIn = eventsApplied + eventsDuplicate + eventsLate + deadLettered}
- * (deadLettered summed over its {@value #REASON} label).
+ * that nothing is lost: {@code recordsIn = eventsApplied + eventsDuplicate + eventsLate + deadLettered
+ * + erasures} (deadLettered summed over its {@value #REASON} label; erasures counts applied deletion
+ * requests, input tombstones keyed by a user_id).
  */
 public final class JobMetrics {
 
@@ -21,6 +22,8 @@ public final class JobMetrics {
     public static final String LATE_PENDING_FULL = "eventsLatePendingFull";
     /** Users whose whole state was cleared after state.expire-after without events. */
     public static final String USERS_EXPIRED = "usersExpired";
+    /** Users erased by a tombstone on the input (a deletion request). */
+    public static final String ERASURES = "erasures";
     public static final String SNAPSHOTS = "snapshotsEmitted";
     public static final String SEQUENCE_LENGTH = "sequenceLength";
     public static final String EMIT_LATENCY_MS = "emitLatencyMs";

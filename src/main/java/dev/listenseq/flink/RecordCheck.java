@@ -10,6 +10,11 @@ import dev.listenseq.sequence.Rejection;
 import dev.listenseq.sequence.ValidationRules;
 
 import java.io.Serializable;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 
 /**
  * The one decision whether an input record is a usable event, shared by the decode step (which
@@ -24,10 +29,17 @@ public final class RecordCheck implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
-    /** The outcome: the event when the record is usable, else why not. */
-    public record Result(ListenEvent event, Rejection rejection) {
+    /**
+     * The outcome: the event when the record is usable; the user to erase when it is a deletion
+     * request (a tombstone keyed by a user_id); else why not.
+     */
+    public record Result(ListenEvent event, String erasedUser, Rejection rejection) {
         public boolean ok() {
             return rejection == null;
+        }
+
+        public boolean erasure() {
+            return erasedUser != null;
         }
     }
 
@@ -51,11 +63,15 @@ public final class RecordCheck implements Serializable {
             validator = new EventValidator(rules);
         }
         if (record.value == null) {
-            return reject(DeadLetterReason.EMPTY_VALUE, "the value is null (a tombstone); a ListenEvent was expected");
+            String userId = erasedUser(record.key);
+            return userId != null ? new Result(null, userId, null) : reject(DeadLetterReason.EMPTY_VALUE,
+                    "the value is null (a tombstone, which requests erasure of the user in its key) and the key is not"
+                            + " a user_id: null, empty, not UTF-8 or longer than " + rules.maxIdLength()
+                            + " chars (ids.max-length)");
         }
         Rejection bad = validator.validateKey(record.key);
         if (bad != null) {
-            return new Result(null, bad);
+            return new Result(null, null, bad);
         }
         long size = (long) record.value.length + (record.key == null ? 0 : record.key.length);
         if (size > maxRecordBytes) {
@@ -71,10 +87,29 @@ public final class RecordCheck implements Serializable {
                     ? DeadLetterReason.UNKNOWN_SCHEMA : DeadLetterReason.UNDECODABLE, e.getMessage());
         }
         bad = validator.validate(event, record.timestamp);
-        return bad == null ? new Result(event, null) : new Result(null, bad);
+        return bad == null ? new Result(event, null, null) : new Result(null, null, bad);
+    }
+
+    /**
+     * The user a tombstone erases: its key, if it is a user_id an event could have (valid UTF-8,
+     * 1 to ids.max-length chars); else null.
+     */
+    private String erasedUser(byte[] key) {
+        if (key == null || key.length == 0) {
+            return null;
+        }
+        CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        String userId;
+        try {
+            userId = utf8.decode(ByteBuffer.wrap(key)).toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
+        return userId.length() > rules.maxIdLength() ? null : userId;
     }
 
     private static Result reject(DeadLetterReason reason, String detail) {
-        return new Result(null, new Rejection(reason, detail));
+        return new Result(null, null, new Rejection(reason, detail));
     }
 }

@@ -1,13 +1,13 @@
 package dev.listenseq.flink;
 
 import dev.listenseq.avro.ListenEvent;
-import dev.listenseq.avro.UserSequence;
 import dev.listenseq.avro.state.ItemState;
 import dev.listenseq.avro.state.UserState;
 import dev.listenseq.codec.DecodeException;
 import dev.listenseq.codec.SingleObjectCodec;
 import dev.listenseq.kafka.LateRecord;
 import dev.listenseq.kafka.RawRecord;
+import dev.listenseq.kafka.SnapshotRecord;
 import dev.listenseq.sequence.BoundedSeenIds;
 import dev.listenseq.sequence.EmitThrottle;
 import dev.listenseq.sequence.ItemStore;
@@ -69,8 +69,12 @@ import java.util.TreeMap;
  * record), one processing-time expiry timer (with state.expire-after), and with a bounded input one
  * event-time timer at the end of time. Timers restored from format 1 (one per parked event time) fire
  * once each and are not renewed.
+ *
+ * <p>A record with a null value is a deletion request for the key's user ({@link #erase}): every
+ * state and timer of the user is cleared and a {@link SnapshotRecord#tombstone} is emitted. An
+ * expired user (state.expire-after) gets the same tombstone.
  */
-public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, UserSequence> {
+public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, SnapshotRecord> {
 
     public static final OutputTag<LateRecord> LATE = new OutputTag<>("late-events", TypeInformation.of(LateRecord.class));
 
@@ -111,6 +115,7 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
     private transient Counter late;
     private transient Counter latePendingFull;
     private transient Counter expired;
+    private transient Counter erasures;
     private transient Counter emitted;
     private transient Histogram sequenceLength;
     private transient Histogram emitLatency;
@@ -166,6 +171,7 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
         late = metrics.counter(JobMetrics.LATE);
         latePendingFull = metrics.counter(JobMetrics.LATE_PENDING_FULL);
         expired = metrics.counter(JobMetrics.USERS_EXPIRED);
+        erasures = metrics.counter(JobMetrics.ERASURES);
         emitted = metrics.counter(JobMetrics.SNAPSHOTS);
         sequenceLength = metrics.histogram(JobMetrics.SEQUENCE_LENGTH,
                 new DescriptiveStatisticsHistogram(JobMetrics.HISTOGRAM_WINDOW));
@@ -174,14 +180,18 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
     }
 
     @Override
-    public void processElement(KeyedRecord in, Context ctx, Collector<UserSequence> out) throws Exception {
+    public void processElement(KeyedRecord in, Context ctx, Collector<SnapshotRecord> out) throws Exception {
         inputProgressMs = Math.max(inputProgressMs, in.record.timestamp);
+        if (in.record.value == null) {
+            erase(ctx, out);
+            return;
+        }
         ListenEvent event = decode(in.record);
         if (eventTimeOrder) {
             hold(in.record, event, ctx);
             return;
         }
-        UserState user = current(userState.value(), in.record, ctx);
+        UserState user = current(userState.value(), in.record, ctx, out);
         if (apply(user, in.record, event, ctx)) {
             afterChange(user, ctx, out);
             userState.update(user);
@@ -193,10 +203,11 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
      * user has been inactive for state.expire-after before this record (decided from the user's own
      * record timestamps, so a replay decides the same).
      */
-    private UserState current(UserState user, RawRecord record, Context ctx) throws Exception {
+    private UserState current(UserState user, RawRecord record, Context ctx, Collector<SnapshotRecord> out)
+            throws Exception {
         if (user != null && user.getVersion() > 0 && limits.expires() && user.getLastRecordMs() != Long.MIN_VALUE
                 && record.timestamp - user.getLastRecordMs() >= limits.expireAfterMs()) {
-            expireUser(user, ctx);
+            expireUser(user, ctx, out);
             user = null;
         }
         return user == null ? SequenceUpdater.newUser() : user;
@@ -265,7 +276,7 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
     }
 
     /** Emits now or schedules the trailing edge, as the throttle decides. */
-    private void afterChange(UserState user, Context ctx, Collector<UserSequence> out) {
+    private void afterChange(UserState user, Context ctx, Collector<SnapshotRecord> out) {
         long now = ctx.timerService().currentProcessingTime();
         EmitThrottle.Decision decision = throttle.afterChange(now, user.getLastEmitMs(), user.getTimerMs());
         if (decision.emitNow()) {
@@ -281,7 +292,7 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
     }
 
     @Override
-    public void onTimer(long timestamp, OnTimerContext ctx, Collector<UserSequence> out) throws Exception {
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<SnapshotRecord> out) throws Exception {
         UserState user = userState.value();
         if (ctx.timeDomain() == TimeDomain.EVENT_TIME && timestamp != Long.MAX_VALUE) {
             release(timestamp, user == null ? SequenceUpdater.newUser() : user, ctx, out);
@@ -294,7 +305,7 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
             user.setExpiryTimerMs(Long.MIN_VALUE);
             long[] meta = pendingMeta.value();
             if (expiryDue(user) && (meta == null || meta[META_COUNT] == 0)) {
-                expireUser(user, ctx);
+                expireUser(user, ctx, out);
                 return;
             }
             scheduleExpiry(user, ctx);
@@ -315,7 +326,7 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
      * after another as separate timers would, and those of one time in a fixed order. Then move the
      * release timer to the earliest record still parked. The scan is bounded by ordering.max-pending.
      */
-    private void release(long time, UserState user, OnTimerContext ctx, Collector<UserSequence> out) throws Exception {
+    private void release(long time, UserState user, OnTimerContext ctx, Collector<SnapshotRecord> out) throws Exception {
         long watermark = Math.max(time, ctx.timerService().currentWatermark());
         TreeMap<Long, List<RawRecord>> due = new TreeMap<>();
         List<RawRecord> restored = formatOnePending.get(time);
@@ -355,7 +366,7 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
 
     /** Applies the records parked at one event time; returns the user's state after them. */
     private UserState applyParked(List<RawRecord> parked, UserState user, OnTimerContext ctx,
-                                  Collector<UserSequence> out) throws Exception {
+                                  Collector<SnapshotRecord> out) throws Exception {
         List<Map.Entry<ListenEvent, RawRecord>> events = new ArrayList<>(parked.size());
         for (RawRecord record : parked) {
             events.add(Map.entry(decode(record), record));
@@ -368,7 +379,7 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
                 .thenComparingLong(e -> e.getValue().offset));
         boolean changed = false;
         for (Map.Entry<ListenEvent, RawRecord> e : events) {
-            UserState now = current(user, e.getValue(), ctx);
+            UserState now = current(user, e.getValue(), ctx, out);
             if (now != user) {
                 // Expired: what was applied before goes with it, unemitted, as the user's whole state does.
                 changed = false;
@@ -407,12 +418,12 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
     }
 
     /**
-     * Clears the current user's keyed state: items, user record, seen ids and their timers. Records
-     * parked for the watermark stay: they are the user's next events (the cleanup timer waits for them).
-     * TODO(erasure, H6): the output should get a tombstone for the user here, through the snapshot
-     * sink as erasure writes one; until it does, readers keep the user's last snapshot.
+     * Clears the current user's keyed state (items, user record, seen ids and their timers) and sends
+     * a tombstone for the user down the snapshot stream, as an erasure does, so readers forget the
+     * user and take its next sequence, which starts again at version 1. Records parked for the
+     * watermark stay: they are the user's next events (the cleanup timer waits for them).
      */
-    private void expireUser(UserState user, Context ctx) throws Exception {
+    private void expireUser(UserState user, Context ctx, Collector<SnapshotRecord> out) throws Exception {
         if (user.getTimerMs() != Long.MIN_VALUE) {
             ctx.timerService().deleteProcessingTimeTimer(user.getTimerMs());
         }
@@ -424,6 +435,42 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
         seenFirst.clear();
         seenSecond.clear();
         expired.inc();
+        out.collect(SnapshotRecord.tombstone(ctx.getCurrentKey(), ctx.timerService().currentProcessingTime()));
+    }
+
+    /**
+     * A deletion request (an input tombstone keyed by this user): forget everything about the user
+     * and send a tombstone for the key down the snapshot stream, behind any snapshot already sent.
+     * Events parked for event-time ordering arrived before the request, so they are erased too; the
+     * user's next event starts a new sequence at version 1. Every timer of the user goes: the
+     * trailing-edge and expiry timers (their times are in the user's state), the release timer (in
+     * pending-meta) and any timers restored from format 1 (one per parked event time). The end-of-input
+     * flush timer is left: it finds no user and does nothing.
+     */
+    private void erase(Context ctx, Collector<SnapshotRecord> out) throws Exception {
+        erasures.inc();
+        UserState user = userState.value();
+        if (user != null && user.getTimerMs() != Long.MIN_VALUE) {
+            ctx.timerService().deleteProcessingTimeTimer(user.getTimerMs());
+        }
+        if (user != null && user.getExpiryTimerMs() != Long.MIN_VALUE) {
+            ctx.timerService().deleteProcessingTimeTimer(user.getExpiryTimerMs());
+        }
+        long[] meta = pendingMeta.value();
+        if (meta != null && meta[META_TIMER] != Long.MIN_VALUE) {
+            ctx.timerService().deleteEventTimeTimer(meta[META_TIMER]);
+        }
+        for (Long time : formatOnePending.keys()) {
+            ctx.timerService().deleteEventTimeTimer(time);
+        }
+        userState.clear();
+        itemState.clear();
+        seenFirst.clear();
+        seenSecond.clear();
+        formatOnePending.clear();
+        pending.clear();
+        pendingMeta.clear();
+        out.collect(SnapshotRecord.tombstone(ctx.getCurrentKey(), ctx.timerService().currentProcessingTime()));
     }
 
     private ListenEvent decode(RawRecord record) {
@@ -434,9 +481,9 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
         }
     }
 
-    private void emit(String userId, UserState user, long now, Collector<UserSequence> out) {
+    private void emit(String userId, UserState user, long now, Collector<SnapshotRecord> out) {
         updater.trimRecent(user);
-        out.collect(snapshots.build(userId, user, items.entries(), now));
+        out.collect(SnapshotRecord.of(snapshots.build(userId, user, items.entries(), now)));
         emitted.inc();
         sequenceLength.update(user.getItemCount());
         if (user.getPendingSinceMs() != Long.MIN_VALUE) {

@@ -116,12 +116,12 @@ public final class KafkaConnectors {
         }
     }
 
-    public static KafkaSink<UserSequence> snapshotSink(JobConfig config, TopicLimits limits) {
+    public static KafkaSink<SnapshotRecord> snapshotSink(JobConfig config, TopicLimits limits) {
         return sink(config, "snapshots", limits.output(), new SnapshotSerializer(config.topics().output(), limits.output()));
     }
 
     /** The same snapshots as {@link #snapshotSink}, to the history topic (topics.history), which is not compacted. */
-    public static KafkaSink<UserSequence> historySink(JobConfig config, TopicLimits limits) {
+    public static KafkaSink<SnapshotRecord> historySink(JobConfig config, TopicLimits limits) {
         return sink(config, "history", limits.history(), new SnapshotSerializer(config.topics().history(), limits.history()));
     }
 
@@ -182,11 +182,12 @@ public final class KafkaConnectors {
     }
 
     /**
-     * Snapshot over the topic's limit: the lowest-ranked items are dropped until it fits (see
+     * Snapshots, and tombstones (null values) for erased users, keyed by user_id. A snapshot over the
+     * topic's limit: the lowest-ranked items are dropped until it fits (see
      * {@link UserSequenceEncoder#encode(UserSequence, int)}), counted in {@value #SNAPSHOTS_TRIMMED}
      * and {@value #ITEMS_TRIMMED} and logged at most once a minute; the keyed state keeps every item.
      */
-    static final class SnapshotSerializer implements KafkaRecordSerializationSchema<UserSequence> {
+    static final class SnapshotSerializer implements KafkaRecordSerializationSchema<SnapshotRecord> {
         private final String topic;
         private final int maxRecordBytes;
         private transient UserSequenceEncoder encoder;
@@ -214,8 +215,12 @@ public final class KafkaConnectors {
         }
 
         @Override
-        public ProducerRecord<byte[], byte[]> serialize(UserSequence snapshot, KafkaSinkContext context, Long timestamp) {
-            byte[] key = snapshot.getUserId().getBytes(StandardCharsets.UTF_8);
+        public ProducerRecord<byte[], byte[]> serialize(SnapshotRecord record, KafkaSinkContext context, Long timestamp) {
+            byte[] key = record.userId.getBytes(StandardCharsets.UTF_8);
+            if (record.isTombstone()) {
+                return new ProducerRecord<>(topic, null, record.timestamp, key, (byte[]) null);
+            }
+            UserSequence snapshot = record.snapshot;
             byte[] value = encoder.encode(snapshot, TopicLimits.budget(maxRecordBytes) - key.length);
             int dropped = encoder.itemsDropped() + encoder.recentDropped();
             if (dropped > 0) {
@@ -226,7 +231,7 @@ public final class KafkaConnectors {
                         snapshot.getVersion(), topic, maxRecordBytes, encoder.itemsDropped(), encoder.recentDropped(),
                         trimmed.getCount());
             }
-            return new ProducerRecord<>(topic, null, snapshot.getEmittedAt().toEpochMilli(), key, value);
+            return new ProducerRecord<>(topic, null, record.timestamp, key, value);
         }
     }
 

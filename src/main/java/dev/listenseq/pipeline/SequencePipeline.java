@@ -1,7 +1,6 @@
 package dev.listenseq.pipeline;
 
 import dev.listenseq.avro.DeadLetter;
-import dev.listenseq.avro.UserSequence;
 import dev.listenseq.config.JobConfig;
 import dev.listenseq.flink.DecodeFunction;
 import dev.listenseq.flink.EventTimeAssigner;
@@ -13,6 +12,7 @@ import dev.listenseq.kafka.KafkaConnectors;
 import dev.listenseq.kafka.LateRecord;
 import dev.listenseq.kafka.OffsetRange;
 import dev.listenseq.kafka.RawRecord;
+import dev.listenseq.kafka.SnapshotRecord;
 import dev.listenseq.kafka.TopicAdmin;
 import dev.listenseq.kafka.TopicLimits;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -34,7 +34,10 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *                        (kafka-dead-letters)                   (kafka-late-events)
  * </pre>
  *
- * With topics.history set, the snapshots also go to a non-compacted history topic
+ * A tombstone on the input (null value, key user_id) erases the user: it travels keyed like an event,
+ * the builder clears the user's state and sends a tombstone for the key down the snapshot stream.
+ *
+ * With topics.history set, the snapshots (and tombstones) also go to a non-compacted history topic
  * (kafka-user-sequence-history) for point-in-time reads.
  *
  * Operator uids (in brackets) are part of the savepoint format: never change them.
@@ -49,8 +52,8 @@ public final class SequencePipeline {
     public static final String LATE_SINK_UID = "kafka-late-events";
     public static final String HISTORY_SINK_UID = "kafka-user-sequence-history";
 
-    /** The three outputs of the graph. */
-    public record Outputs(DataStream<UserSequence> snapshots, DataStream<DeadLetter> deadLetters,
+    /** The three outputs of the graph; snapshots include the tombstones of erased users. */
+    public record Outputs(DataStream<SnapshotRecord> snapshots, DataStream<DeadLetter> deadLetters,
                           DataStream<LateRecord> late) {
     }
 
@@ -130,7 +133,7 @@ public final class SequencePipeline {
                 .process(new DecodeFunction(recordCheck(config, limits), config.dlqMaxCopyBytes()))
                 .uid(DECODE_UID)
                 .name("Decode and validate");
-        SingleOutputStreamOperator<UserSequence> snapshots = valid
+        SingleOutputStreamOperator<SnapshotRecord> snapshots = valid
                 .keyBy(r -> r.userId, Types.STRING)
                 .process(new SequenceFunction(config.policy(), config.limits(), config.weighting(),
                         config.emitMinInterval().toMillis(), config.ordering().eventTime(), flushAtEndOfInput))

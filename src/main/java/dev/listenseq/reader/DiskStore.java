@@ -80,6 +80,21 @@ public final class DiskStore implements SnapshotStore {
     }
 
     @Override
+    public boolean remove(String user) {
+        byte[] key = user.getBytes(StandardCharsets.UTF_8);
+        try {
+            if (db.get(key) == null) {
+                return false;
+            }
+            db.delete(key);
+            users.decrementAndGet();
+            return true;
+        } catch (RocksDBException e) {
+            throw new ReaderException("cannot delete from the reader store: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
     public Entry get(String user) {
         try {
             byte[] held = db.get(user.getBytes(StandardCharsets.UTF_8));

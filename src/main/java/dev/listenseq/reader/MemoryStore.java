@@ -18,6 +18,11 @@ public final class MemoryStore implements SnapshotStore {
     }
 
     @Override
+    public boolean remove(String user) {
+        return latest.remove(user) != null;
+    }
+
+    @Override
     public Entry get(String user) {
         return latest.get(user);
     }

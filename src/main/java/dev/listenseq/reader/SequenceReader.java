@@ -193,7 +193,12 @@ public final class SequenceReader implements AutoCloseable, ReaderServer.Lookups
     private void apply(ConsumerRecord<byte[], byte[]> r) {
         records.incrementAndGet();
         if (r.value() == null) {
-            skip(r, "a tombstone (null value); snapshots are never deleted");
+            if (r.key() == null) {
+                skip(r, "a tombstone (null value) without a key");
+            } else {
+                // The user was erased: forgotten, so the next snapshot (version 1 again) is kept.
+                store.remove(new String(r.key(), StandardCharsets.UTF_8));
+            }
             return;
         }
         UserSequence snapshot;

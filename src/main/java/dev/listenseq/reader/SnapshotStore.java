@@ -14,6 +14,12 @@ public interface SnapshotStore extends AutoCloseable {
     /** Keeps the snapshot unless one with the same or a higher version is held; true when kept. */
     boolean putIfNewer(String user, long version, byte[] encoded);
 
+    /**
+     * Forgets the user (an erasure: a tombstone for the key); true if it was held. A later snapshot
+     * of the user is kept whatever its version, as for a user never seen.
+     */
+    boolean remove(String user);
+
     /** The held snapshot, or null for a user never seen. */
     Entry get(String user);
 

@@ -162,7 +162,7 @@ public final class SequenceUpdater {
         switch (event.getType()) {
             case PLAY:
                 item.setPlays(item.getPlays() + 1);
-                item.setPlaySum(item.getPlaySum() + completion * fromLast);
+                item.setPlaySum(item.getPlaySum() + weighting.playTerm(completion, event.getPlaySource()) * fromLast);
                 item.setListenedMs(item.getListenedMs() + event.getPlayedMs());
                 break;
             case SKIP:

@@ -1,5 +1,6 @@
 package dev.listenseq.sequence;
 
+import dev.listenseq.avro.PlaySource;
 import dev.listenseq.avro.state.ItemState;
 
 import java.io.Serializable;
@@ -10,14 +11,19 @@ import java.io.Serializable;
  * <pre>
  * completion c = clamp(played_ms / duration_ms, 0, 1)      (duration_ms defaults to defaultDurationMs)
  * decay d(t)   = 2^(-(as_of - t) / halfLife)                (event time)
- * weight       = (1 + repeatBoost * ln(plays)) * sum_PLAY c*d
+ * weight       = (1 + repeatBoost * ln(plays)) * sum_PLAY s*c*d
  *                - skipPenalty * sum_SKIP (1 - c)*d
  *                + likeWeight * d(first LIKE) + collectWeight * d(first COLLECT)
  * </pre>
+ * where s is the play's play-source multiplier ({@link PlaySourceWeights}; 1 for a play that names
+ * no source, and 1 for every source by default).
  *
  * <p>The decayed sums are stored per item relative to the item's own last_time (see
  * {@link ItemState}), so the weight at any as_of is one multiplication away and does not depend on
- * the order in which the item's events arrived.
+ * the order in which the item's events arrived. The play-source multiplier is folded into the
+ * stored play sum when the play is applied: changing it later weighs the plays applied from then on,
+ * while earlier plays keep the multiplier they were applied with until they decay away or the state
+ * is rebuilt by a backfill (as for the half-life).
  */
 public record Weighting(
         long halfLifeMs,
@@ -25,7 +31,8 @@ public record Weighting(
         double repeatBoost,
         double skipPenalty,
         double likeWeight,
-        double collectWeight) implements Serializable {
+        double collectWeight,
+        PlaySourceWeights playSources) implements Serializable {
 
     private static final double LN2 = Math.log(2);
 
@@ -33,6 +40,27 @@ public record Weighting(
         if (halfLifeMs <= 0 || defaultDurationMs <= 0) {
             throw new IllegalArgumentException("half-life and default duration must be positive");
         }
+        if (playSources == null) {
+            throw new IllegalArgumentException("play-source weights are required; PlaySourceWeights.neutral() changes nothing");
+        }
+    }
+
+    /** Weights that ignore the play source. */
+    public Weighting(long halfLifeMs, long defaultDurationMs, double repeatBoost, double skipPenalty,
+                     double likeWeight, double collectWeight) {
+        this(halfLifeMs, defaultDurationMs, repeatBoost, skipPenalty, likeWeight, collectWeight,
+                PlaySourceWeights.neutral());
+    }
+
+    /** The same weights with these play-source multipliers. */
+    public Weighting withPlaySources(PlaySourceWeights multipliers) {
+        return new Weighting(halfLifeMs, defaultDurationMs, repeatBoost, skipPenalty, likeWeight, collectWeight,
+                multipliers);
+    }
+
+    /** What one play adds to the item's play sum at its own time: s * c. */
+    public double playTerm(double completion, PlaySource source) {
+        return playSources.multiplier(source) * completion;
     }
 
     /** The defaults of docs/design.md. */

@@ -52,7 +52,7 @@ class DecodeFunctionTest {
     }
 
     private ListenEvent event(String user, long eventTime) {
-        return new ListenEvent("e-" + offset, user, "s1", null, ListenType.PLAY, Instant.ofEpochMilli(eventTime), 1000L, 2000L, "radio");
+        return new ListenEvent("e-" + offset, user, "s1", null, ListenType.PLAY, Instant.ofEpochMilli(eventTime), 1000L, 2000L, "radio", null, null);
     }
 
     private void send(byte[] key, byte[] value, long timestamp) throws Exception {

@@ -42,7 +42,7 @@ class EventTimeWatermarksTest {
     };
 
     private long watermarkAfter(long eventTime, long written) {
-        ListenEvent e = new ListenEvent("e", "u", "s", null, ListenType.PLAY, Instant.ofEpochMilli(eventTime), 1L, 2L, null);
+        ListenEvent e = new ListenEvent("e", "u", "s", null, ListenType.PLAY, Instant.ofEpochMilli(eventTime), 1L, 2L, null, null, null);
         RawRecord record = new RawRecord("in", 0, 0, written, null, codec.encode(e));
         generator.onEvent(record, assigner.extractTimestamp(record, written), output);
         generator.onPeriodicEmit(output);

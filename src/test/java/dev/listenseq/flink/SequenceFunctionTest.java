@@ -4,13 +4,16 @@ import dev.listenseq.avro.ListenEvent;
 import dev.listenseq.avro.ListenType;
 import dev.listenseq.avro.UserSequence;
 import dev.listenseq.avro.state.ItemState;
+import dev.listenseq.avro.state.UserState;
 import dev.listenseq.codec.SingleObjectCodec;
 import dev.listenseq.kafka.LateRecord;
 import dev.listenseq.kafka.RawRecord;
+import dev.listenseq.kafka.SnapshotRecord;
 import dev.listenseq.sequence.SequencePolicy;
 import dev.listenseq.sequence.Weighting;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
@@ -62,28 +65,33 @@ class SequenceFunctionTest {
         return backend;
     }
 
-    private KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, UserSequence> harness(
+    private KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, SnapshotRecord> harness(
             StateBackend backend, long emitIntervalMs) throws Exception {
         return harness(backend, emitIntervalMs, false, false);
     }
 
-    private KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, UserSequence> harness(
+    private KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, SnapshotRecord> harness(
             StateBackend backend, long emitIntervalMs, boolean eventTime, boolean flushAtEnd) throws Exception {
         SequenceFunction function = new SequenceFunction(
                 new SequencePolicy(3, 90 * DAY, 5, 90 * DAY), Weighting.defaults(), emitIntervalMs, eventTime, flushAtEnd);
-        KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, UserSequence> h =
+        KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, SnapshotRecord> h =
                 new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(function), r -> r.userId, Types.STRING);
         h.setStateBackend(backend);
         return h;
     }
 
     private KeyedRecord play(String id, String user, String song, long time) {
-        ListenEvent e = new ListenEvent(id, user, song, null, ListenType.PLAY, Instant.ofEpochMilli(time), 90_000L, 180_000L, null);
+        ListenEvent e = new ListenEvent(id, user, song, null, ListenType.PLAY, Instant.ofEpochMilli(time), 90_000L, 180_000L, null, null, null);
         return new KeyedRecord(user, new RawRecord("in", 0, offset++, time, user.getBytes(StandardCharsets.UTF_8), codec.encode(e)));
     }
 
-    private static List<Long> versions(KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, UserSequence> h) {
-        return h.extractOutputValues().stream().map(UserSequence::getVersion).collect(Collectors.toList());
+    private static List<Long> versions(KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, SnapshotRecord> h) {
+        return snapshots(h).stream().map(UserSequence::getVersion).collect(Collectors.toList());
+    }
+
+    /** The snapshots emitted so far, tombstones left out. */
+    private static List<UserSequence> snapshots(KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, SnapshotRecord> h) {
+        return h.extractOutputValues().stream().filter(r -> !r.isTombstone()).map(r -> r.snapshot).collect(Collectors.toList());
     }
 
     @ParameterizedTest
@@ -105,7 +113,7 @@ class SequenceFunctionTest {
 
             h.setProcessingTime(11_000);
             assertEquals(List.of(1L, 3L), versions(h), "trailing edge: the burst in one snapshot");
-            assertEquals(3, h.extractOutputValues().get(1).getItems().size());
+            assertEquals(3, snapshots(h).get(1).getItems().size());
 
             h.setProcessingTime(13_000);
             h.processElement(new StreamRecord<>(play("e4", "u", "s1", T0 + 3)));
@@ -127,21 +135,27 @@ class SequenceFunctionTest {
             h.processElement(new StreamRecord<>(play("e2", "u", "s1", T0 + 10)));
             assertEquals(List.of(1L, 2L, 3L), versions(h), "the repeated event id is not applied");
             assertEquals(3, entries(h, "seen", Types.LONG));
-            UserSequence last = h.extractOutputValues().get(2);
+            UserSequence last = snapshots(h).get(2);
             assertEquals(2, last.getItems().get(1).getPlays(), "s1 was played twice");
         }
     }
 
     /** Entries of one of the function's MapStates for user "u", read through the operator's state backend. */
-    private static <V> int entries(KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, UserSequence> h,
+    private static <V> int entries(KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, SnapshotRecord> h,
                                    String name, TypeInformation<V> valueType) throws Exception {
         return entries(h, name, Types.STRING, valueType);
     }
 
-    private static <K, V> int entries(KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, UserSequence> h,
+    private static <K, V> int entries(KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, SnapshotRecord> h,
                                       String name, TypeInformation<K> keyType, TypeInformation<V> valueType) throws Exception {
+        return entries(h, "u", name, keyType, valueType);
+    }
+
+    private static <K, V> int entries(KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, SnapshotRecord> h,
+                                      String user, String name, TypeInformation<K> keyType, TypeInformation<V> valueType)
+            throws Exception {
         KeyedStateBackend<String> state = h.getOperator().getKeyedStateBackend();
-        state.setCurrentKey("u");
+        state.setCurrentKey(user);
         MapState<K, V> map = state.getPartitionedState(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE,
                 new MapStateDescriptor<>(name, keyType, valueType));
         int n = 0;
@@ -149,6 +163,69 @@ class SequenceFunctionTest {
             n++;
         }
         return n;
+    }
+
+    private static UserState userState(KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, SnapshotRecord> h,
+                                       String user) throws Exception {
+        KeyedStateBackend<String> state = h.getOperator().getKeyedStateBackend();
+        state.setCurrentKey(user);
+        return state.getPartitionedState(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE,
+                new ValueStateDescriptor<>("user", new UserStateSerializer())).value();
+    }
+
+    /**
+     * The counts of u's states: items, seen ids (both generations), parked records (format 2's and
+     * format 1's), and 1 if the user record exists.
+     */
+    private static List<Integer> stateOf(KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, SnapshotRecord> h,
+                                         String user) throws Exception {
+        return List.of(entries(h, user, "items", Types.STRING, new AvroTypeInfo<>(ItemState.class)),
+                entries(h, user, "seen", Types.STRING, Types.LONG) + entries(h, user, "seen-b", Types.STRING, Types.LONG),
+                entries(h, user, "pending-records", Types.TUPLE(Types.LONG, Types.LONG), TypeInformation.of(RawRecord.class))
+                        + entries(h, user, "pending", Types.LONG, Types.LIST(TypeInformation.of(RawRecord.class))),
+                userState(h, user) == null ? 0 : 1);
+    }
+
+    private static KeyedRecord tombstone(String user) {
+        return new KeyedRecord(user, new RawRecord("in", 0, 999, T0, user.getBytes(StandardCharsets.UTF_8), null));
+    }
+
+    /** A deletion request clears the four states and both kinds of timers of its user, and only of its user. */
+    @ParameterizedTest
+    @MethodSource("backends")
+    void aTombstoneErasesEveryPieceOfTheUsersStateAndTimers(StateBackend backend) throws Exception {
+        try (var h = harness(backend, 1000, true, false)) {
+            h.open();
+            h.setProcessingTime(10_000);
+            h.processWatermark(T0 - 1);
+            h.processElement(new StreamRecord<>(play("e1", "u", "s1", T0)));
+            h.processElement(new StreamRecord<>(play("v1", "v", "s1", T0)));
+            h.processWatermark(T0);
+            h.setProcessingTime(10_100);
+            h.processElement(new StreamRecord<>(play("e2", "u", "s2", T0 + 5)));
+            h.processWatermark(T0 + 5);
+            h.processElement(new StreamRecord<>(play("e3", "u", "s3", T0 + 100)));
+            assertEquals(List.of(2, 2, 1, 1), stateOf(h, "u"), "items, seen, pending, user");
+            assertEquals(1, h.numProcessingTimeTimers(), "u's trailing edge");
+            assertEquals(1, h.numEventTimeTimers(), "u's parked event");
+            List<Integer> otherUser = stateOf(h, "v");
+
+            h.processElement(new StreamRecord<>(tombstone("u")));
+
+            assertEquals(List.of(0, 0, 0, 0), stateOf(h, "u"));
+            assertEquals(0, h.numProcessingTimeTimers());
+            assertEquals(0, h.numEventTimeTimers());
+            assertEquals(otherUser, stateOf(h, "v"), "the other user is untouched");
+            SnapshotRecord last = h.extractOutputValues().get(h.extractOutputValues().size() - 1);
+            assertTrue(last.isTombstone());
+            assertEquals("u", last.userId);
+            assertEquals(List.of(1L, 1L), versions(h), "u's and v's first snapshots; nothing after the tombstone");
+
+            h.setProcessingTime(20_000);
+            h.processElement(new StreamRecord<>(play("e1", "u", "s1", T0 + 200)));
+            h.processWatermark(T0 + 200);
+            assertEquals(List.of(1L, 1L, 1L), versions(h), "a new sequence, at version 1; e1 is not a duplicate any more");
+        }
     }
 
     @ParameterizedTest
@@ -190,7 +267,7 @@ class SequenceFunctionTest {
             h.setProcessingTime(5000);
             h.processElement(new StreamRecord<>(play("e2", "u", "s2", T0 + 1)));
             h.processElement(new StreamRecord<>(play("e3", "u", "s1", T0 + 2)));
-            List<UserSequence> out = h.extractOutputValues();
+            List<UserSequence> out = snapshots(h);
             UserSequence last = out.get(out.size() - 1);
             assertEquals(3L, last.getVersion(), "versions continue; the restored dedup state caught e2");
             assertEquals(2, last.getItems().get(0).getPlays());
@@ -269,7 +346,7 @@ class SequenceFunctionTest {
             for (int i = 0; i < 5; i++) {
                 h.processElement(new StreamRecord<>(play("e" + i, "u", "s" + i, T0 + i)));
             }
-            UserSequence last = h.extractOutputValues().get(4);
+            UserSequence last = snapshots(h).get(4);
             assertEquals(List.of("s4", "s3", "s2"),
                     last.getItems().stream().map(i -> i.getSongId()).collect(Collectors.toList()));
             assertTrue(last.getRecent().size() == 5, "the raw tail still has every event");
@@ -291,7 +368,7 @@ class SequenceFunctionTest {
 
             h.processWatermark(T0 + 20);
             assertEquals(List.of(1L, 3L), versions(h), "t+10 first, then both events at t+20 together");
-            UserSequence atTwenty = h.extractOutputValues().get(1);
+            UserSequence atTwenty = snapshots(h).get(1);
             assertEquals(List.of("s2", "s4", "s1"),
                     atTwenty.getItems().stream().map(i -> i.getSongId()).collect(Collectors.toList()),
                     "the events up to the watermark, not the one at t+30 that arrived first");
@@ -327,7 +404,7 @@ class SequenceFunctionTest {
             h.open();
             h.processWatermark(T0 + 5);
             assertEquals(List.of(1L, 2L), versions(h));
-            assertEquals(List.of("s2", "s1"), h.extractOutputValues().get(1).getItems().stream()
+            assertEquals(List.of("s2", "s1"), snapshots(h).get(1).getItems().stream()
                     .map(i -> i.getSongId()).collect(Collectors.toList()));
         }
     }

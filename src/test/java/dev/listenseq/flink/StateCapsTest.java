@@ -7,6 +7,7 @@ import dev.listenseq.avro.state.UserState;
 import dev.listenseq.codec.SingleObjectCodec;
 import dev.listenseq.kafka.LateRecord;
 import dev.listenseq.kafka.RawRecord;
+import dev.listenseq.kafka.SnapshotRecord;
 import dev.listenseq.sequence.SequencePolicy;
 import dev.listenseq.sequence.StateLimits;
 import dev.listenseq.sequence.Weighting;
@@ -46,7 +47,7 @@ class StateCapsTest {
     private final SingleObjectCodec<ListenEvent> codec = SingleObjectCodec.of(ListenEvent.class);
     private long offset;
 
-    private KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, UserSequence> harness(
+    private KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, SnapshotRecord> harness(
             StateFixtures.Backend backend, SequencePolicy policy, StateLimits limits, long emitIntervalMs, boolean eventTime)
             throws Exception {
         SequenceFunction function = new SequenceFunction(policy, limits, Weighting.defaults(), emitIntervalMs, eventTime, false);
@@ -57,7 +58,7 @@ class StateCapsTest {
     }
 
     private StreamRecord<KeyedRecord> play(String id, String user, String song, long time, long recordTime) {
-        ListenEvent e = new ListenEvent(id, user, song, null, ListenType.PLAY, Instant.ofEpochMilli(time), 90_000L, 180_000L, null);
+        ListenEvent e = new ListenEvent(id, user, song, null, ListenType.PLAY, Instant.ofEpochMilli(time), 90_000L, 180_000L, null, null, null);
         return new StreamRecord<>(new KeyedRecord(user, new RawRecord("in", 0, offset++, recordTime,
                 user.getBytes(StandardCharsets.UTF_8), codec.encode(e))));
     }
@@ -140,7 +141,7 @@ class StateCapsTest {
             h.processElement(play("e2", "u", "s2", T0 + DAY, T0 + 6 * DAY));
             assertEquals(2, lastVersion(h), "six days without events: the same sequence");
             h.processElement(play("e3", "u", "s3", T0 + 2 * DAY, T0 + 13 * DAY));
-            UserSequence last = h.extractOutputValues().get(h.extractOutputValues().size() - 1);
+            UserSequence last = StateFixtures.snapshots(h).get(StateFixtures.snapshots(h).size() - 1);
             assertEquals(1, last.getVersion(), "seven days without events: a new sequence");
             assertEquals(List.of("s3"), last.getItems().stream().map(i -> i.getSongId()).collect(Collectors.toList()));
             h.processElement(play("e1", "u", "s1", T0, T0 + 13 * DAY));
@@ -188,24 +189,24 @@ class StateCapsTest {
             h.setProcessingTime(500);
             h.processElement(play("e10", "u", "s10", T0 + 10, T0 + 10));
             h.setProcessingTime(1000); // v's pending trailing timer: an emission without a new event
-            for (UserSequence s : h.extractOutputValues()) {
+            for (UserSequence s : StateFixtures.snapshots(h)) {
                 assertEquals(3, s.getRecent().size(), s.getUserId() + " v" + s.getVersion());
             }
-            assertEquals(2, h.extractOutputValues().size());
+            assertEquals(2, StateFixtures.snapshots(h).size());
         }
     }
 
-    private static long lastVersion(KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, UserSequence> h) {
-        List<UserSequence> out = h.extractOutputValues();
+    private static long lastVersion(KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, SnapshotRecord> h) {
+        List<UserSequence> out = StateFixtures.snapshots(h);
         return out.get(out.size() - 1).getVersion();
     }
 
-    private static int entries(KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, UserSequence> h, String name)
+    private static int entries(KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, SnapshotRecord> h, String name)
             throws Exception {
         return entries(h, name, Types.STRING, Types.LONG);
     }
 
-    private static <K, V> int entries(KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, UserSequence> h,
+    private static <K, V> int entries(KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, SnapshotRecord> h,
                                       String name, TypeInformation<K> keyType, TypeInformation<V> valueType) throws Exception {
         KeyedStateBackend<String> state = h.getOperator().getKeyedStateBackend();
         state.setCurrentKey("u");
@@ -218,7 +219,7 @@ class StateCapsTest {
         return n;
     }
 
-    private static UserState user(KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, UserSequence> h, String key)
+    private static UserState user(KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, SnapshotRecord> h, String key)
             throws Exception {
         KeyedStateBackend<String> state = h.getOperator().getKeyedStateBackend();
         state.setCurrentKey(key);

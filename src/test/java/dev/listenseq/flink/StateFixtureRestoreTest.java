@@ -5,6 +5,7 @@ import dev.listenseq.codec.StateCodec;
 import dev.listenseq.flink.StateFixtures.Backend;
 import dev.listenseq.flink.StateFixtures.Scenario;
 import dev.listenseq.kafka.LateRecord;
+import dev.listenseq.kafka.SnapshotRecord;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
@@ -74,10 +75,10 @@ class StateFixtureRestoreTest {
         try (var h = StateFixtures.harness(scenario, c.restoredOn())) {
             h.open();
             StateFixtures.run(h, scenario.before());
-            int snapshotsBefore = h.extractOutputValues().size();
+            int snapshotsBefore = StateFixtures.snapshots(h).size();
             int lateBefore = late(h).size();
             StateFixtures.run(h, scenario.after());
-            List<UserSequence> all = h.extractOutputValues();
+            List<UserSequence> all = StateFixtures.snapshots(h);
             expectedSnapshots = all.subList(snapshotsBefore, all.size());
             List<LateRecord> allLate = late(h);
             expectedLate = allLate.subList(lateBefore, allLate.size());
@@ -91,7 +92,7 @@ class StateFixtureRestoreTest {
             h.open();
             StateFixtures.run(h, scenario.after());
             assertEquals(expectedSnapshots.stream().map(Object::toString).collect(Collectors.toList()),
-                    h.extractOutputValues().stream().map(Object::toString).collect(Collectors.toList()),
+                    StateFixtures.snapshots(h).stream().map(Object::toString).collect(Collectors.toList()),
                     c + ": the snapshots after the restore");
             assertEquals(expectedLate, late(h), c + ": the late records after the restore");
         }
@@ -102,7 +103,7 @@ class StateFixtureRestoreTest {
                 .getResource(DIR + StateFixtures.fileName(c.formatVersion(), c.writtenOn(), c.scenario()));
     }
 
-    private static List<LateRecord> late(KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, UserSequence> h) {
+    private static List<LateRecord> late(KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, SnapshotRecord> h) {
         var side = h.getSideOutput(SequenceFunction.LATE);
         return side == null ? List.of() : side.stream().map(StreamRecord::getValue).collect(Collectors.toList());
     }

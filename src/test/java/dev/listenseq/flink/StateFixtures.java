@@ -6,6 +6,7 @@ import dev.listenseq.avro.UserSequence;
 import dev.listenseq.codec.SingleObjectCodec;
 import dev.listenseq.codec.StateCodec;
 import dev.listenseq.kafka.RawRecord;
+import dev.listenseq.kafka.SnapshotRecord;
 import dev.listenseq.sequence.SequencePolicy;
 import dev.listenseq.sequence.Weighting;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -151,7 +152,7 @@ public final class StateFixtures {
                               ListenType type, long time, long offset) {
         boolean played = type == ListenType.PLAY || type == ListenType.SKIP;
         ListenEvent e = new ListenEvent(id, user, song, artist, type, Instant.ofEpochMilli(time),
-                played ? (type == ListenType.PLAY ? 150_000L : 20_000L) : null, played ? 180_000L : null, null);
+                played ? (type == ListenType.PLAY ? 150_000L : 20_000L) : null, played ? 180_000L : null, null, null, null);
         RawRecord raw = new RawRecord("listen-events", 0, offset, T0 + offset,
                 user.getBytes(StandardCharsets.UTF_8), CODEC.encode(e));
         return new Step(processingTime, null, new KeyedRecord(user, raw));
@@ -165,17 +166,22 @@ public final class StateFixtures {
         return new Step(processingTime, null, null);
     }
 
-    static KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, UserSequence> harness(
+    static KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, SnapshotRecord> harness(
             Scenario scenario, Backend backend) throws Exception {
         SequenceFunction function = new SequenceFunction(POLICY, Weighting.defaults(), EMIT_INTERVAL_MS,
                 scenario.eventTime(), false);
-        KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, UserSequence> h =
+        KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, SnapshotRecord> h =
                 new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(function), r -> r.userId, Types.STRING);
         h.setStateBackend(backend.create.get());
         return h;
     }
 
-    static void run(KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, UserSequence> h, List<Step> steps)
+    /** The snapshots a harness emitted, tombstones left out. */
+    static List<UserSequence> snapshots(KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, SnapshotRecord> h) {
+        return h.extractOutputValues().stream().filter(r -> !r.isTombstone()).map(r -> r.snapshot).toList();
+    }
+
+    static void run(KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, SnapshotRecord> h, List<Step> steps)
             throws Exception {
         for (Step step : steps) {
             if (step.processingTime() > h.getProcessingTime()) {

@@ -58,7 +58,7 @@ class GoldenPipelineIT extends BrokerTest {
 
     private static ListenEvent event(String id, String user, String song, ListenType type, long time,
                                      Long played, Long duration, String artist) {
-        return new ListenEvent(id, user, song, artist, type, Instant.ofEpochMilli(time), played, duration, "radio");
+        return new ListenEvent(id, user, song, artist, type, Instant.ofEpochMilli(time), played, duration, "radio", null, null);
     }
 
     private ProducerRecord<byte[], byte[]> record(String topic, String key, byte[] value) {

@@ -91,7 +91,7 @@ class HostileInputIT extends BrokerTest {
         for (int i = 0; i < BIG_USER_SONGS; i++) {
             String song = String.format("%06d-", i) + "s".repeat(121);
             big.add(new ListenEvent("big-" + i, "big-user", song, "a".repeat(128), ListenType.PLAY,
-                    Instant.ofEpochMilli(NOW - 3_600_000 + i), 100_000L, 180_000L, "radio"));
+                    Instant.ofEpochMilli(NOW - 3_600_000 + i), 100_000L, 180_000L, "radio", null, null));
         }
         for (int u = 0; u < 20; u++) {
             String user = "user-" + u;
@@ -101,12 +101,12 @@ class HostileInputIT extends BrokerTest {
                 events.add(new ListenEvent(user + "-e" + i, user, "song-" + random.nextInt(12), null, type,
                         Instant.ofEpochMilli(NOW - 7_200_000 + random.nextInt(3_600_000)),
                         type == ListenType.PLAY || type == ListenType.SKIP ? (long) random.nextInt(180_000) : null,
-                        180_000L, "daily-mix"));
+                        180_000L, "daily-mix", null, null));
             }
             events.add(events.get(3));
             // Older than the 90-day horizon: late.
             events.add(new ListenEvent(user + "-old", user, "song-1", null, ListenType.PLAY,
-                    Instant.ofEpochMilli(NOW - 200L * 86_400_000), 1000L, 180_000L, null));
+                    Instant.ofEpochMilli(NOW - 200L * 86_400_000), 1000L, 180_000L, null, null, null));
             normal.put(user, events);
         }
         int bigAt = 0;

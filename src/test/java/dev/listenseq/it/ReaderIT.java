@@ -442,7 +442,7 @@ class ReaderIT extends BrokerTest {
     private static ListenEvent event(String id, String user, String song, ListenType type, long time) {
         boolean timed = type == ListenType.PLAY || type == ListenType.SKIP;
         return new ListenEvent(id, user, song, null, type, Instant.ofEpochMilli(time),
-                timed ? 120_000L : null, timed ? 180_000L : null, "radio");
+                timed ? 120_000L : null, timed ? 180_000L : null, "radio", null, null);
     }
 
     private static HttpResponse<String> get(HttpClient client, String url) throws Exception {

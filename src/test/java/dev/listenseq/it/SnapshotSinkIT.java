@@ -8,11 +8,12 @@ import dev.listenseq.config.JobConfig;
 import dev.listenseq.flink.InProcessMetrics;
 import dev.listenseq.flink.JobCounters;
 import dev.listenseq.kafka.KafkaConnectors;
+import dev.listenseq.kafka.SnapshotRecord;
 import dev.listenseq.kafka.TopicAdmin;
 import dev.listenseq.kafka.TopicLimits;
 import dev.listenseq.pipeline.FlinkSettings;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.admin.Admin;
@@ -59,7 +60,7 @@ class SnapshotSinkIT extends BrokerTest {
 
         List<UserSequence> snapshots = List.of(snapshot("small", 3), snapshot("huge", 2000), snapshot("after", 5));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(FlinkSettings.toFlink(config));
-        env.fromData(snapshots, new AvroTypeInfo<>(UserSequence.class))
+        env.fromData(snapshots.stream().map(SnapshotRecord::of).toList(), TypeInformation.of(SnapshotRecord.class))
                 .sinkTo(KafkaConnectors.snapshotSink(config, limits)).name("snapshots");
         JobClient job = env.executeAsync("snapshot-sink");
         job.getJobExecutionResult().get(3, TimeUnit.MINUTES);

@@ -85,7 +85,7 @@ class SequenceTopologyTest {
             long time = T0 - 20 * DAY + i * (DAY / 30) - (r.nextInt(10) == 0 ? r.nextInt(15) * DAY : 0);
             input.add(new ListenEvent("e" + i, user, "s" + r.nextInt(9),
                     r.nextBoolean() ? "a" : null, type, Instant.ofEpochMilli(time),
-                    timed ? (long) r.nextInt(200_000) : null, timed && r.nextBoolean() ? 180_000L : null, null));
+                    timed ? (long) r.nextInt(200_000) : null, timed && r.nextBoolean() ? 180_000L : null, null, null, null));
         }
 
         Map<String, List<UserSequence>> expected = new LinkedHashMap<>();
@@ -151,7 +151,7 @@ class SequenceTopologyTest {
                     new ByteArrayDeserializer(), new ByteArrayDeserializer());
             for (int i = 0; i < 3; i++) {
                 in.pipeInput("u".getBytes(StandardCharsets.UTF_8), events.encode(new ListenEvent("e" + i, "u", "s" + i,
-                        null, ListenType.PLAY, Instant.ofEpochMilli(T0 + i), 1000L, null, null)));
+                        null, ListenType.PLAY, Instant.ofEpochMilli(T0 + i), 1000L, null, null, null, null)));
             }
             assertEquals(List.of(1L), versions(out), "leading edge: the first change at once");
             driver.advanceWallClockTime(Duration.ofMillis(1300));
@@ -171,7 +171,7 @@ class SequenceTopologyTest {
                     new ByteArraySerializer(), new ByteArraySerializer());
             in.pipeInput("u".getBytes(StandardCharsets.UTF_8), new byte[] {1, 2, 3});
             in.pipeInput("u".getBytes(StandardCharsets.UTF_8), events.encode(new ListenEvent("e1", "u", "",
-                    null, ListenType.LIKE, Instant.ofEpochMilli(T0), null, null, null)));
+                    null, ListenType.LIKE, Instant.ofEpochMilli(T0), null, null, null, null, null)));
             List<DeadLetterReason> reasons = new ArrayList<>();
             for (byte[] value : driver.createOutputTopic(config.topics().dlq(),
                     new ByteArrayDeserializer(), new ByteArrayDeserializer()).readValuesToList()) {

@@ -10,6 +10,7 @@ import dev.listenseq.config.JobConfig;
 import dev.listenseq.config.Settings;
 import dev.listenseq.kafka.LateRecord;
 import dev.listenseq.kafka.RawRecord;
+import dev.listenseq.kafka.SnapshotRecord;
 import dev.listenseq.kafka.TopicLimits;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
@@ -69,7 +70,7 @@ class SequencePipelineTest {
 
     private byte[] play(String id, String user, String song, long time) {
         return events.encode(new ListenEvent(id, user, song, null, ListenType.PLAY, Instant.ofEpochMilli(time),
-                90_000L, 180_000L, null));
+                90_000L, 180_000L, null, null, null));
     }
 
     @Test
@@ -92,14 +93,15 @@ class SequencePipelineTest {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(FlinkSettings.toFlink(config));
         DataStream<RawRecord> records = env.fromData(input, TypeInformation.of(RawRecord.class));
         SequencePipeline.Outputs outputs = SequencePipeline.build(records, config, TopicLimits.brokerDefaults(), true);
-        try (CloseableIterator<UserSequence> snapshots = outputs.snapshots().collectAsync();
+        try (CloseableIterator<SnapshotRecord> snapshots = outputs.snapshots().collectAsync();
              CloseableIterator<DeadLetter> deadLetters = outputs.deadLetters().collectAsync();
              CloseableIterator<LateRecord> lateEvents = outputs.late().collectAsync()) {
             env.execute("graph-test");
 
             Map<String, List<Long>> versions = new TreeMap<>();
             Map<String, UserSequence> last = new TreeMap<>();
-            snapshots.forEachRemaining(s -> {
+            snapshots.forEachRemaining(r -> {
+                UserSequence s = r.snapshot;
                 versions.computeIfAbsent(s.getUserId(), u -> new ArrayList<>()).add(s.getVersion());
                 last.put(s.getUserId(), s);
             });

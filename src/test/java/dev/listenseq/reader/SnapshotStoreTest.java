@@ -33,6 +33,37 @@ class SnapshotStoreTest {
         assertEquals(2, store.size());
     }
 
+    /** An erased user is forgotten: its next snapshot starts again at version 1 and is kept. */
+    private static void removeForgetsTheUser(SnapshotStore store) {
+        assertTrue(store.putIfNewer("alice", 7, new byte[] {7}));
+        assertTrue(store.putIfNewer("bob", 3, new byte[] {3}));
+
+        assertTrue(store.remove("alice"));
+        assertFalse(store.remove("alice"), "already gone");
+        assertFalse(store.remove("carol"), "never seen");
+
+        assertNull(store.get("alice"));
+        assertEquals(1, store.size());
+        assertEquals(3, store.get("bob").version(), "other users untouched");
+        assertTrue(store.putIfNewer("alice", 1, new byte[] {1}), "a fresh sequence after the erasure");
+        assertEquals(1, store.get("alice").version());
+        assertEquals(2, store.size());
+    }
+
+    @Test
+    void memoryStoreForgetsAnErasedUser() {
+        try (SnapshotStore store = new MemoryStore()) {
+            removeForgetsTheUser(store);
+        }
+    }
+
+    @Test
+    void diskStoreForgetsAnErasedUser() {
+        try (SnapshotStore store = DiskStore.open(dir.resolve("store"))) {
+            removeForgetsTheUser(store);
+        }
+    }
+
     @Test
     void memoryStore() {
         try (SnapshotStore store = new MemoryStore()) {

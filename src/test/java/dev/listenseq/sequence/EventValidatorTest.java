@@ -19,7 +19,7 @@ class EventValidatorTest {
     private final EventValidator validator = new EventValidator(ValidationRules.defaults());
 
     private static ListenEvent valid() {
-        return new ListenEvent("e1", "u1", "s1", "a1", ListenType.PLAY, Instant.ofEpochMilli(NOW - 1000), 1000L, 2000L, null);
+        return new ListenEvent("e1", "u1", "s1", "a1", ListenType.PLAY, Instant.ofEpochMilli(NOW - 1000), 1000L, 2000L, null, null, null);
     }
 
     private Rejection reject(Consumer<ListenEvent> change) {

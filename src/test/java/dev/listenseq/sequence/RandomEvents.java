@@ -2,6 +2,7 @@ package dev.listenseq.sequence;
 
 import dev.listenseq.avro.ListenEvent;
 import dev.listenseq.avro.ListenType;
+import dev.listenseq.avro.PlaySource;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -55,7 +56,14 @@ final class RandomEvents {
                 .setPlayedMs(timed ? (long) r.nextInt(300_000) : null)
                 .setDurationMs(timed && r.nextDouble() < 0.7 ? 60_000L + r.nextInt(300_000) : null)
                 .setContext(null)
+                .setPlaySource(playSource(r))
                 .build();
+    }
+
+    /** A random play source, or none (as every v1 event). */
+    static PlaySource playSource(Random r) {
+        int i = r.nextInt(PlaySource.values().length + 1);
+        return i == 0 ? null : PlaySource.values()[i - 1];
     }
 
     static ListenType type(Random r) {

@@ -36,6 +36,7 @@ final class ReferenceModel {
     private final double skipPenalty;
     private final double likeWeight;
     private final double collectWeight;
+    private final PlaySourceWeights playSources;
 
     private final Map<String, List<ListenEvent>> items = new HashMap<>();
     private final Set<String> seen = new HashSet<>();
@@ -53,6 +54,7 @@ final class ReferenceModel {
         this.skipPenalty = w.skipPenalty();
         this.likeWeight = w.likeWeight();
         this.collectWeight = w.collectWeight();
+        this.playSources = w.playSources();
     }
 
     SequenceUpdater.Outcome apply(ListenEvent e) {
@@ -154,7 +156,7 @@ final class ReferenceModel {
                 case PLAY:
                     plays++;
                     listened += e.getPlayedMs();
-                    playSum += completion(e) * decay(t);
+                    playSum += playSources.multiplier(e.getPlaySource()) * completion(e) * decay(t);
                     break;
                 case SKIP:
                     skips++;

@@ -1,6 +1,7 @@
 package dev.listenseq.sequence;
 
 import dev.listenseq.avro.ListenEvent;
+import dev.listenseq.avro.PlaySource;
 import dev.listenseq.avro.RecentEvent;
 import dev.listenseq.avro.SequenceItem;
 import dev.listenseq.avro.UserSequence;
@@ -28,7 +29,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class SequenceUpdaterPropertyTest {
 
-    private static final Weighting WEIGHTING = Weighting.defaults();
+    /** Play sources weigh differently, so the reference model also checks the play-source multipliers. */
+    private static final Weighting WEIGHTING = Weighting.defaults().withPlaySources(PlaySourceWeights.of(Map.of(
+            PlaySource.RADIO, 0.5, PlaySource.PLAYLIST, 1.5, PlaySource.SEARCH, 2.0, PlaySource.UNKNOWN, 0.0)));
 
     /** After every event, the incremental state equals the naive reference model of docs/design.md. */
     @Test

@@ -1,10 +1,14 @@
 package dev.listenseq.sequence;
 
 import dev.listenseq.avro.ListenType;
+import dev.listenseq.avro.PlaySource;
 import dev.listenseq.avro.state.ItemState;
 import org.junit.jupiter.api.Test;
 
+import java.util.Map;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class WeightingTest {
 
@@ -46,5 +50,32 @@ class WeightingTest {
                 .setLastType(ListenType.LIKE).setPlays(0).setSkips(0).setLikeTime(0L)
                 .setCollectTime(0L).setListenedMs(0).setPlaySum(0.0).setSkipSum(0.0).build();
         assertEquals(2.0 + 3.0, w.weight(liked, 0), 1e-15);
+    }
+
+    @Test
+    void playSourceMultipliesThePlayTermOnly() {
+        Weighting weighted = w.withPlaySources(PlaySourceWeights.of(Map.of(PlaySource.RADIO, 0.5, PlaySource.SEARCH, 2.0)));
+        assertEquals(0.5 * 0.8, weighted.playTerm(0.8, PlaySource.RADIO), 1e-15);
+        assertEquals(2.0 * 0.8, weighted.playTerm(0.8, PlaySource.SEARCH), 1e-15);
+        assertEquals(0.8, weighted.playTerm(0.8, PlaySource.PLAYLIST), 1e-15, "sources not configured keep 1.0");
+        assertEquals(0.8, weighted.playTerm(0.8, null), 1e-15, "an event without a play source (v1) is not scaled");
+    }
+
+    @Test
+    void defaultsIgnoreThePlaySource() {
+        for (PlaySource source : PlaySource.values()) {
+            assertEquals(0.8, w.playTerm(0.8, source), 0);
+        }
+        assertEquals(PlaySourceWeights.neutral(), w.playSources());
+        assertEquals(w, new Weighting(w.halfLifeMs(), w.defaultDurationMs(), w.repeatBoost(), w.skipPenalty(),
+                w.likeWeight(), w.collectWeight(), PlaySourceWeights.of(Map.of(PlaySource.RADIO, 1.0))));
+    }
+
+    @Test
+    void negativeOrInfiniteMultipliersAreRefused() {
+        assertThrows(IllegalArgumentException.class, () -> PlaySourceWeights.of(Map.of(PlaySource.RADIO, -0.1)));
+        assertThrows(IllegalArgumentException.class,
+                () -> PlaySourceWeights.of(Map.of(PlaySource.RADIO, Double.POSITIVE_INFINITY)));
+        assertThrows(IllegalArgumentException.class, () -> PlaySourceWeights.of(Map.of(PlaySource.RADIO, Double.NaN)));
     }
 }

@@ -94,7 +94,7 @@ final class LatencyProbe {
                     continue;
                 }
                 ListeningGenerator.Generated g = generator.next();
-                if (!passThrough) {
+                if (!passThrough && g.key() != null) {
                     // Recorded before sending, so the reader always finds the event of a version it reads.
                     record(g.key(), now);
                 }

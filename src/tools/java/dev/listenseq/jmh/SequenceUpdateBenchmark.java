@@ -81,7 +81,7 @@ public class SequenceUpdateBenchmark {
         items = new MemoryStores.Items();
         seen = new MemoryStores.Seen();
         random = new SplittableRandom(1);
-        event = new ListenEvent("", "u", "", "artist-1", ListenType.PLAY, Instant.ofEpochMilli(T0), 120_000L, 200_000L, "radio");
+        event = new ListenEvent("", "u", "", "artist-1", ListenType.PLAY, Instant.ofEpochMilli(T0), 120_000L, 200_000L, "radio", null, null);
         encoder = new UserSequenceEncoder();
         for (int i = 0; i < 2 * maxItems; i++) {
             applyEvent();
