@@ -22,6 +22,8 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
+import java.time.Duration;
+
 /**
  * The job graph, shared by every way of running it (stream, demo, tests):
  *
@@ -108,8 +110,10 @@ public final class SequencePipeline {
         if (!ordering.eventTime()) {
             return WatermarkStrategy.noWatermarks();
         }
+        // The supplier is shipped with the job graph: it may capture only serializable values.
+        Duration maxDisorder = ordering.maxDisorder();
         WatermarkStrategy<RawRecord> strategy = WatermarkStrategy.<RawRecord>forGenerator(
-                        context -> new EventTimeWatermarks(ordering.maxDisorder()))
+                        context -> new EventTimeWatermarks(maxDisorder))
                 .withTimestampAssigner(new EventTimeAssigner(recordCheck(config, limits)));
         return ordering.idleTimeout() == null ? strategy : strategy.withIdleness(ordering.idleTimeout());
     }
