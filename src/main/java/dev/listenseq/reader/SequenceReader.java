@@ -27,7 +27,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * The latest snapshot of every user, read from the compacted output topic and kept current.
  *
  * <p>One background thread reads every partition from the beginning (no consumer group: each
- * reader holds all users) and keeps, per user, the snapshot with the highest {@code version}, so
+ * reader holds all users) and keeps, per user, the newest snapshot by {@link Lineage} (highest
+ * {@code generation}, then {@code version}), so
  * at-least-once duplicates and reordered records change nothing. It is <em>caught up</em> once it
  * has read up to the end offsets the topic had when it started. Records that are not snapshots are
  * skipped and counted; Kafka errors (a broker restart) are retried, never fatal. Lookups
@@ -208,7 +209,7 @@ public final class SequenceReader implements AutoCloseable {
             skip(r, "its key is not its user_id " + user);
             return;
         }
-        if (store.putIfNewer(user, snapshot.getVersion(), r.value())) {
+        if (store.putIfNewer(user, snapshot.getGeneration(), snapshot.getVersion(), r.value())) {
             kept.incrementAndGet();
         } else {
             stale.incrementAndGet();

@@ -46,7 +46,8 @@ class UserSequenceEncoderTest {
                     r.nextBoolean() ? null : r.nextDouble()));
         }
         long version = r.nextBoolean() ? r.nextInt(100) : r.nextLong();
-        return new UserSequence(text(r), version, time(r), time(r), items, recent);
+        long generation = r.nextInt(4) == 0 ? 0 : r.nextBoolean() ? 1_700_000_000_000L + r.nextInt() : r.nextLong();
+        return new UserSequence(text(r), version, time(r), time(r), items, recent, generation);
     }
 
     private static int number(Random r) {

@@ -13,24 +13,50 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Both stores keep the highest version per user, whatever order versions arrive in. */
+/** Both stores keep the highest (generation, version) per user, whatever order snapshots arrive in. */
 class SnapshotStoreTest {
 
     @TempDir
     Path dir;
 
     private static void highestVersionWins(SnapshotStore store) {
-        assertTrue(store.putIfNewer("alice", 2, new byte[] {2}));
-        assertFalse(store.putIfNewer("alice", 1, new byte[] {1}), "an older version arriving late");
-        assertFalse(store.putIfNewer("alice", 2, new byte[] {9}), "a duplicate of the held version");
-        assertTrue(store.putIfNewer("alice", 5, new byte[] {5}));
-        assertTrue(store.putIfNewer("bob", 1, new byte[] {7, 7}));
+        assertTrue(store.putIfNewer("alice", 0, 2, new byte[] {2}));
+        assertFalse(store.putIfNewer("alice", 0, 1, new byte[] {1}), "an older version arriving late");
+        assertFalse(store.putIfNewer("alice", 0, 2, new byte[] {9}), "a duplicate of the held version");
+        assertTrue(store.putIfNewer("alice", 0, 5, new byte[] {5}));
+        assertTrue(store.putIfNewer("bob", 0, 1, new byte[] {7, 7}));
 
         assertEquals(5, store.get("alice").version());
         assertArrayEquals(new byte[] {5}, store.get("alice").encoded());
         assertArrayEquals(new byte[] {7, 7}, store.get("bob").encoded());
         assertNull(store.get("carol"));
         assertEquals(2, store.size());
+    }
+
+    private static void higherGenerationWinsWhateverItsVersion(SnapshotStore store) {
+        assertTrue(store.putIfNewer("alice", 0, 57, new byte[] {57}));
+        assertTrue(store.putIfNewer("alice", 1_700_000_000_000L, 1, new byte[] {1}),
+                "a job started without state restarts versions at 1 in a new generation");
+        assertFalse(store.putIfNewer("alice", 0, 58, new byte[] {58}), "the old lineage, arriving late");
+        assertTrue(store.putIfNewer("alice", 1_700_000_000_000L, 2, new byte[] {2}));
+
+        assertEquals(1_700_000_000_000L, store.get("alice").generation());
+        assertEquals(2, store.get("alice").version());
+        assertArrayEquals(new byte[] {2}, store.get("alice").encoded());
+    }
+
+    @Test
+    void memoryStoreOrdersByGenerationFirst() {
+        try (SnapshotStore store = new MemoryStore()) {
+            higherGenerationWinsWhateverItsVersion(store);
+        }
+    }
+
+    @Test
+    void diskStoreOrdersByGenerationFirst() {
+        try (SnapshotStore store = DiskStore.open(dir.resolve("store"))) {
+            higherGenerationWinsWhateverItsVersion(store);
+        }
     }
 
     @Test
