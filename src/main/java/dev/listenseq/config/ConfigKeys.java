@@ -177,6 +177,12 @@ public final class ConfigKeys {
             "Reader: folder of an on-disk store (RocksDB) for more users than memory holds; emptied and rebuilt from the topic at each start. Empty: snapshots held in memory.");
     public static final ConfigKey<Integer> READER_HTTP_PORT = ConfigKey.integer("reader.http-port", 8080, 0, 65_535,
             "Reader: port of the HTTP lookup endpoint started by serve (0 picks a free port).");
+    public static final ConfigKey<Duration> READER_MAX_SILENCE = ConfigKey.duration("reader.ready.max-silence", "30s",
+            Duration.ofSeconds(1), "Reader: not ready (/ready 503, isReady() false) when no broker request has succeeded for this long: the reader has lost the broker and serves what it last read.");
+    public static final ConfigKey<Long> READER_MAX_LAG_RECORDS = ConfigKey.longInteger("reader.ready.max-lag-records", 100_000,
+            "Reader: not ready when more records than this wait to be read (over all partitions, committed records only).");
+    public static final ConfigKey<Duration> READER_MAX_LAG = ConfigKey.duration("reader.ready.max-lag", "1m", Duration.ofSeconds(1),
+            "Reader: not ready when records wait to be read and the newest record read is older (Kafka record time) than this.");
     public static final ConfigKey<Integer> CLUSTER_TASKMANAGERS = ConfigKey.integer("cluster.taskmanagers", 2, 1, 8,
             "Cluster command: TaskManager processes (one slot each); at least parallelism.");
     public static final ConfigKey<Duration> CLUSTER_KILL_AFTER = ConfigKey.optionalDuration("cluster.kill-taskmanager-after",
@@ -201,6 +207,7 @@ public final class ConfigKeys {
             DEMO_DUPLICATE_RATE, DEMO_OUT_OF_ORDER_RATE, DEMO_MALFORMED_RATE,
             DEMO_SHOW_USERS, DEMO_WEB_UI_PORT, DEMO_WORK_DIR,
             READER_HISTORY_TOPIC, READER_STORE_DIR, READER_HTTP_PORT,
+            READER_MAX_SILENCE, READER_MAX_LAG_RECORDS, READER_MAX_LAG,
             CLUSTER_TASKMANAGERS, CLUSTER_KILL_AFTER, CLUSTER_WORK_DIR);
 
     private ConfigKeys() {

@@ -42,6 +42,7 @@ public final class SequenceReader implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SequenceReader.class);
     private static final Duration POLL = Duration.ofMillis(200);
     private static final long PARTITION_CHECK_MS = 30_000;
+    private static final long LAG_CHECK_MS = 1_000;
 
     private final ReaderConfig config;
     private final SnapshotStore store;
@@ -57,6 +58,11 @@ public final class SequenceReader implements AutoCloseable {
     private final Thread thread;
     private final long startedNanos = System.nanoTime();
     private volatile String lastSkipped;
+    /** Wall-clock ms of the last request the broker answered. */
+    private volatile long lastContactMs = System.currentTimeMillis();
+    private volatile long lagRecords = -1;
+    private volatile long newestRecordMs = -1;
+    private long nextLagCheck;
     private volatile boolean running = true;
     private List<TopicPartition> assigned;
     private long nextPartitionCheck;
@@ -138,9 +144,48 @@ public final class SequenceReader implements AutoCloseable {
         return running && thread.isAlive();
     }
 
+    /**
+     * Whether lookups can be trusted as current: caught up, still reading, the broker answered within
+     * reader.ready.max-silence, and no more behind than reader.ready.max-lag-records and
+     * reader.ready.max-lag. A serving system takes a reader that is not ready out of rotation (or
+     * serves with a "stale" flag) rather than serve silently old sequences.
+     */
+    public boolean isReady() {
+        return notReady() == null;
+    }
+
     public ReaderStats stats() {
+        String notReady = notReady();
         return new ReaderStats(records.get(), kept.get(), stale.get(), skipped.get(), store.size(), isCaughtUp(),
-                lastSkipped);
+                lastSkipped, notReady == null, notReady, lagRecords,
+                Math.max(0, System.currentTimeMillis() - lastContactMs));
+    }
+
+    /** Why the reader is not ready, or null when it is. */
+    private String notReady() {
+        if (!isRunning()) {
+            return "stopped reading (see the log)";
+        }
+        if (!isCaughtUp()) {
+            return "catching up";
+        }
+        ReaderConfig.Staleness bounds = config.ready();
+        long now = System.currentTimeMillis();
+        long silence = now - lastContactMs;
+        if (silence > bounds.maxSilence().toMillis()) {
+            return "no answer from the broker for " + silence + " ms (reader.ready.max-silence "
+                    + bounds.maxSilence().toMillis() + " ms)";
+        }
+        long lag = lagRecords;
+        if (lag > bounds.maxLagRecords()) {
+            return lag + " records not read yet (reader.ready.max-lag-records " + bounds.maxLagRecords() + ")";
+        }
+        long newest = newestRecordMs;
+        if (lag > 0 && newest >= 0 && now - newest > bounds.maxLag().toMillis()) {
+            return lag + " records not read yet and the newest read is " + (now - newest) + " ms old (reader.ready.max-lag "
+                    + bounds.maxLag().toMillis() + " ms)";
+        }
+        return null;
     }
 
     @Override
@@ -160,8 +205,15 @@ public final class SequenceReader implements AutoCloseable {
         try {
             while (running) {
                 try {
-                    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
+                    var polled = consumer.poll(POLL);
+                    if (!polled.isEmpty()) {
+                        lastContactMs = System.currentTimeMillis();
+                    }
+                    for (ConsumerRecord<byte[], byte[]> r : polled) {
                         apply(r);
+                    }
+                    if (System.currentTimeMillis() >= nextLagCheck) {
+                        checkLag();
                     }
                     if (!isCaughtUp()) {
                         checkCaughtUp();
@@ -191,8 +243,24 @@ public final class SequenceReader implements AutoCloseable {
         }
     }
 
+    /**
+     * Asks the broker for the end offsets (committed records only, as the consumer reads): a poll of
+     * an idle topic returns nothing whether or not the broker is there, so this is the proof of contact.
+     */
+    private void checkLag() {
+        nextLagCheck = System.currentTimeMillis() + LAG_CHECK_MS;
+        Map<TopicPartition, Long> end = consumer.endOffsets(assigned, Duration.ofSeconds(5));
+        long lag = 0;
+        for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
+            lag += Math.max(0, e.getValue() - consumer.position(e.getKey(), Duration.ofSeconds(5)));
+        }
+        lagRecords = lag;
+        lastContactMs = System.currentTimeMillis();
+    }
+
     private void apply(ConsumerRecord<byte[], byte[]> r) {
         records.incrementAndGet();
+        newestRecordMs = Math.max(newestRecordMs, r.timestamp());
         if (r.value() == null) {
             skip(r, "a tombstone (null value); snapshots are never deleted");
             return;
