@@ -296,7 +296,7 @@ class SingleObjectCodecTest {
 
     @Test
     void avroMessageDecoderReadsOurUserSequencesAndDeadLetters() throws IOException {
-        GenericRecord seq = new BinaryMessageDecoder<GenericRecord>(GenericData.get(), released("UserSequence", 1))
+        GenericRecord seq = new BinaryMessageDecoder<GenericRecord>(GenericData.get(), released("UserSequence", 2))
                 .decode(SingleObjectCodec.of(UserSequence.class).encode(userSequence()));
         GenericRecord dl = new BinaryMessageDecoder<GenericRecord>(GenericData.get(), released("DeadLetter", 1))
                 .decode(SingleObjectCodec.of(DeadLetter.class).encode(deadLetter()));
@@ -538,7 +538,7 @@ class SingleObjectCodecTest {
                 varint(0));
         // items as two blocks: one item with a byte size, one item without.
         byte[] message = concat(header(fingerprint(UserSequence.getClassSchema())), userSequencePrefix(),
-                varint(-1), varint(item0.length), item0, varint(1), item1, varint(0), recent);
+                varint(-1), varint(item0.length), item0, varint(1), item1, varint(0), recent, varint(expected.getGeneration()));
 
         assertEquals(expected, codec.decode(message));
     }
