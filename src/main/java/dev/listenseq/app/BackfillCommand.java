@@ -5,6 +5,7 @@ import dev.listenseq.config.Settings;
 import dev.listenseq.flink.InProcessMetrics;
 import dev.listenseq.flink.JobCounters;
 import dev.listenseq.kafka.KafkaConnectors;
+import dev.listenseq.kafka.BrokerChecks;
 import dev.listenseq.kafka.OffsetRange;
 import dev.listenseq.kafka.TopicAdmin;
 import dev.listenseq.pipeline.FlinkSettings;
@@ -103,6 +104,7 @@ public final class BackfillCommand {
     }
 
     private static Started start(JobConfig config, Configuration flink) throws Exception {
+        BrokerChecks.checkTransactionTimeout(config);
         if (config.topics().create()) {
             TopicAdmin.ensureTopics(config);
         }

@@ -5,6 +5,7 @@ import dev.listenseq.avro.UserSequence;
 import dev.listenseq.codec.DecodeException;
 import dev.listenseq.codec.SingleObjectCodec;
 import dev.listenseq.flink.JobCounters;
+import dev.listenseq.reader.Lineage;
 import dev.listenseq.reader.Topics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -64,7 +65,7 @@ final class LiveView implements AutoCloseable {
             }
             try {
                 UserSequence s = codec.decode(r.value());
-                latest.merge(s.getUserId(), s, (old, neu) -> neu.getVersion() > old.getVersion() ? neu : old);
+                latest.merge(s.getUserId(), s, (old, neu) -> Lineage.newer(neu, old) ? neu : old);
                 received++;
             } catch (DecodeException e) {
                 // Not a snapshot: the reader library will count these; the view just skips them.

@@ -27,6 +27,11 @@ final class Savepoints {
      * in state for whoever restores it), and waits for the job to end. Returns the savepoint's path.
      */
     static String stop(JobClient job, JobConfig config) throws Exception {
+        return stop(job, config.savepointDir());
+    }
+
+    /** As {@link #stop(JobClient, JobConfig)}, with the savepoint in {@code savepointDir}. */
+    static String stop(JobClient job, String savepointDir) throws Exception {
         long deadline = System.currentTimeMillis() + WAIT_FOR_TASKS_MS;
         while (job.getJobStatus().get(1, TimeUnit.MINUTES) != JobStatus.RUNNING
                 && !job.getJobStatus().get(1, TimeUnit.MINUTES).isTerminalState()
@@ -35,7 +40,7 @@ final class Savepoints {
         }
         while (true) {
             try {
-                String savepoint = job.stopWithSavepoint(false, config.savepointDir(), SavepointFormatType.CANONICAL)
+                String savepoint = job.stopWithSavepoint(false, savepointDir, SavepointFormatType.CANONICAL)
                         .get(5, TimeUnit.MINUTES);
                 job.getJobExecutionResult().get(1, TimeUnit.MINUTES);
                 return savepoint;

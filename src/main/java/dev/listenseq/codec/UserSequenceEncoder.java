@@ -14,7 +14,7 @@ import java.util.List;
  * {@link SingleObjectCodec} writes for the current schema, without Avro's generic writer: a
  * snapshot is the whole sequence and is written on every emission, and the generic writer's
  * per-field dispatch and logical-type conversions were the largest single cost of the job (JFR).
- * The field order below is the order of {@code schemas/UserSequence-v1.avsc}; a test compares the
+ * The field order below is the order of {@code schemas/UserSequence-v2.avsc}; a test compares the
  * bytes with Avro's on random snapshots, so a schema change that this class misses fails it.
  *
  * <p>{@link #encode(UserSequence, int)} keeps a snapshot under a size limit by dropping the
@@ -122,6 +122,7 @@ public final class UserSequenceEncoder {
             }
         }
         writeLong(0);
+        writeLong(s.getGeneration());
         if (pos <= maxBytes) {
             return Arrays.copyOf(buf, pos);
         }

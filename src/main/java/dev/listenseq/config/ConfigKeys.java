@@ -79,18 +79,20 @@ public final class ConfigKeys {
             "Prefix of the sinks' Kafka transactional ids; must be unique per job on a cluster. Default: job.name.");
     public static final ConfigKey<Duration> TRANSACTION_TIMEOUT = ConfigKey.duration("delivery.transaction-timeout",
             "10m", Duration.ofSeconds(1),
-            "Kafka transaction timeout (exactly-once). Must exceed checkpoint.interval plus the longest restart, and not exceed the broker's transaction.max.timeout.ms (15m by default).");
+            "Kafka transaction timeout (exactly-once). Must be at least checkpoint.interval + checkpoint.timeout and twice checkpoint.interval, and not exceed the broker's transaction.max.timeout.ms (15m by default; checked at start).");
 
     public static final ConfigKey<Duration> CHECKPOINT_INTERVAL = ConfigKey.duration("checkpoint.interval", "10s",
             Duration.ofMillis(10), "How often state and offsets are checkpointed (and, exactly-once, output committed).");
-    public static final ConfigKey<Duration> CHECKPOINT_TIMEOUT = ConfigKey.duration("checkpoint.timeout", "10m",
-            Duration.ofSeconds(1), "A checkpoint taking longer is aborted.");
+    public static final ConfigKey<Duration> CHECKPOINT_TIMEOUT = ConfigKey.optionalDuration("checkpoint.timeout",
+            Duration.ofSeconds(1), "A checkpoint taking longer is aborted. Exactly-once: at most delivery.transaction-timeout - checkpoint.interval, or the broker could abort output whose checkpoint completed. Default: that bound (exactly-once), else 10m.");
     public static final ConfigKey<String> CHECKPOINT_DIR = ConfigKey.text("checkpoint.dir",
             "file:///tmp/listening-sequence-builder/checkpoints",
-            "Durable storage for checkpoints (s3://, hdfs://, file://). Retained on cancellation.");
+            "Durable storage for checkpoints (s3://, hdfs://, file://). Retained on failure, cancellation and kill. `stream` run as a program writes under <checkpoint.dir>/<job.name>/<job-id>/chk-N and resumes from there by itself.");
     public static final ConfigKey<String> SAVEPOINT_DIR = ConfigKey.text("savepoint.dir",
             "file:///tmp/listening-sequence-builder/savepoints",
-            "Where `stream` writes the savepoint it takes when stopped with SIGTERM.");
+            "Where `stream` writes the savepoint it takes when stopped with SIGTERM (run as a program: under <savepoint.dir>/<job.name>/, where its next start finds it).");
+    public static final ConfigKey<Integer> CHECKPOINTS_RETAINED = ConfigKey.integer("state.checkpoints-retained", 3, 1, 100,
+            "Completed checkpoints kept per run (Flink's execution.checkpointing.num-retained): more than one lets a restart fall back when the newest is damaged.");
 
     public static final ConfigKey<StateBackend> STATE_BACKEND = ConfigKey.choice("state.backend",
             StateBackend.ROCKSDB, StateBackend.class,
@@ -102,7 +104,9 @@ public final class ConfigKeys {
     public static final ConfigKey<String> STATE_MEMORY = ConfigKey.text("state.memory", "1g",
             "Memory RocksDB may use (write buffers and block cache) when the job runs in this process (stream, demo, bench). On a Flink cluster the cluster's taskmanager.memory.managed.* decides instead.");
     public static final ConfigKey<String> RESTORE_FROM = ConfigKey.optionalText("state.restore-from",
-            "Start from this savepoint or retained checkpoint (its path). Empty: start without state.");
+            "Start from this savepoint or retained checkpoint (its path). Empty: `stream` resumes from the newest retained checkpoint or savepoint of this job.name by itself, and starts without state only when there is none and the job has never run (see state.start-empty).");
+    public static final ConfigKey<Boolean> START_EMPTY = ConfigKey.bool("state.start-empty", false,
+            "`stream`: allow a start without state when no retained checkpoint or savepoint of this job is found although the job has run before (its consumer group has offsets or its output topic snapshots). Starts a new, higher generation. A found checkpoint or savepoint is always used, so this is safe in a supervisor's command line.");
 
     public static final ConfigKey<Integer> MAX_ITEMS = ConfigKey.integer("sequence.max-items", 200, 1, 10_000,
             "Songs kept per user; the lowest-ranked (oldest last_time) is evicted first.");
@@ -207,6 +211,12 @@ public final class ConfigKeys {
             Duration.ofSeconds(1), "Reader: a client that takes longer to send its request, or to read the response, is disconnected (whole seconds; the first server in a JVM sets it for all).");
     public static final ConfigKey<Long> READER_HTTP_MAX_RESPONSE = ConfigKey.size("reader.http-max-response", "4m", 1024,
             "Reader: largest response body serve sends; a larger snapshot is answered 500 with a message naming this key.");
+    public static final ConfigKey<Duration> READER_MAX_SILENCE = ConfigKey.duration("reader.ready.max-silence", "30s",
+            Duration.ofSeconds(1), "Reader: not ready (/ready 503, isReady() false) when no broker request has succeeded for this long: the reader has lost the broker and serves what it last read.");
+    public static final ConfigKey<Long> READER_MAX_LAG_RECORDS = ConfigKey.longInteger("reader.ready.max-lag-records", 100_000,
+            "Reader: not ready when more records than this wait to be read (over all partitions, committed records only).");
+    public static final ConfigKey<Duration> READER_MAX_LAG = ConfigKey.duration("reader.ready.max-lag", "1m", Duration.ofSeconds(1),
+            "Reader: not ready when records wait to be read and the newest record read is older (Kafka record time) than this.");
     public static final ConfigKey<Integer> CLUSTER_TASKMANAGERS = ConfigKey.integer("cluster.taskmanagers", 2, 1, 8,
             "Cluster command: TaskManager processes (one slot each); at least parallelism.");
     public static final ConfigKey<Duration> CLUSTER_KILL_AFTER = ConfigKey.optionalDuration("cluster.kill-taskmanager-after",
@@ -220,8 +230,8 @@ public final class ConfigKeys {
             TOPIC_INPUT, TOPIC_OUTPUT, TOPIC_DLQ, TOPIC_LATE, TOPIC_HISTORY, TOPICS_CREATE, TOPICS_PARTITIONS, TOPICS_REPLICATION,
             STARTING_OFFSETS,
             DELIVERY, TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT,
-            CHECKPOINT_INTERVAL, CHECKPOINT_TIMEOUT, CHECKPOINT_DIR, SAVEPOINT_DIR,
-            STATE_BACKEND, STATE_INCREMENTAL, STATE_LOCAL_DIR, STATE_MEMORY, RESTORE_FROM,
+            CHECKPOINT_INTERVAL, CHECKPOINT_TIMEOUT, CHECKPOINT_DIR, SAVEPOINT_DIR, CHECKPOINTS_RETAINED,
+            STATE_BACKEND, STATE_INCREMENTAL, STATE_LOCAL_DIR, STATE_MEMORY, RESTORE_FROM, START_EMPTY,
             MAX_ITEMS, MAX_AGE, RECENT_EVENTS, DEDUP_WINDOW, DEDUP_MAX_IDS, STATE_EXPIRE_AFTER,
             HALF_LIFE, DEFAULT_DURATION, REPEAT_BOOST, SKIP_PENALTY, LIKE_WEIGHT, COLLECT_WEIGHT,
             EMIT_MIN_INTERVAL, ORDERING, MAX_DISORDER, MAX_PENDING, IDLE_TIMEOUT,
@@ -232,6 +242,7 @@ public final class ConfigKeys {
             DEMO_SHOW_USERS, DEMO_WEB_UI_PORT, DEMO_WORK_DIR,
             READER_HISTORY_TOPIC, READER_STORE_DIR, READER_HTTP_PORT, READER_HTTP_BIND, READER_HTTP_TOKEN,
             READER_HTTP_THREADS, READER_HTTP_QUEUE, READER_HTTP_TIMEOUT, READER_HTTP_MAX_RESPONSE,
+            READER_MAX_SILENCE, READER_MAX_LAG_RECORDS, READER_MAX_LAG,
             CLUSTER_TASKMANAGERS, CLUSTER_KILL_AFTER, CLUSTER_WORK_DIR),
             PLAY_SOURCE_WEIGHTS.values());
 

@@ -38,11 +38,13 @@ public record JobConfig(
         Duration checkpointTimeout,
         String checkpointDir,
         String savepointDir,
+        int checkpointsRetained,
         StateBackend stateBackend,
         boolean incrementalCheckpoints,
         String stateLocalDir,
         long stateMemoryBytes,
         String restoreFrom,
+        boolean startEmpty,
         SequencePolicy policy,
         StateLimits limits,
         Weighting weighting,
@@ -77,6 +79,9 @@ public record JobConfig(
         }
     }
 
+    /** checkpoint.timeout when nothing bounds it (at-least-once). */
+    private static final Duration DEFAULT_CHECKPOINT_TIMEOUT = Duration.ofMinutes(10);
+
     private static PlaySourceWeights playSourceWeights(Settings s) {
         Map<PlaySource, Double> multipliers = new EnumMap<>(PlaySource.class);
         ConfigKeys.PLAY_SOURCE_WEIGHTS.forEach((source, key) -> multipliers.put(source, s.get(key)));
@@ -100,6 +105,19 @@ public record JobConfig(
             problems.add(s.problem(ConfigKeys.TRANSACTION_TIMEOUT, Durations.format(txTimeout),
                     "it must be at least twice checkpoint.interval (" + Durations.format(interval)
                             + "), and longer than a checkpoint plus a restart take, or the broker aborts committed output"));
+        }
+        Duration checkpointTimeout = s.get(ConfigKeys.CHECKPOINT_TIMEOUT);
+        if (checkpointTimeout == null) {
+            checkpointTimeout = delivery == Delivery.EXACTLY_ONCE && txTimeout.compareTo(interval.multipliedBy(2)) >= 0
+                    ? txTimeout.minus(interval) : DEFAULT_CHECKPOINT_TIMEOUT;
+        } else if (delivery == Delivery.EXACTLY_ONCE && checkpointTimeout.plus(interval).compareTo(txTimeout) > 0) {
+            // The output of checkpoint N is one transaction per sink, opened when checkpoint N-1 is taken and
+            // committed when N completes: it must outlive an interval plus the slowest checkpoint allowed.
+            problems.add(s.problem(ConfigKeys.CHECKPOINT_TIMEOUT, Durations.format(checkpointTimeout),
+                    "with exactly-once, checkpoint.interval (" + Durations.format(interval) + ") + checkpoint.timeout must not"
+                            + " exceed delivery.transaction-timeout (" + Durations.format(txTimeout) + "), or the broker can abort"
+                            + " the output of a checkpoint that completed; lower it to at most "
+                            + Durations.format(txTimeout.minus(interval)) + " or raise delivery.transaction-timeout"));
         }
         String input = s.get(ConfigKeys.TOPIC_INPUT);
         String output = s.get(ConfigKeys.TOPIC_OUTPUT);
@@ -156,14 +174,16 @@ public record JobConfig(
                 txPrefix.isEmpty() ? jobName : txPrefix,
                 txTimeout,
                 interval,
-                s.get(ConfigKeys.CHECKPOINT_TIMEOUT),
+                checkpointTimeout,
                 s.get(ConfigKeys.CHECKPOINT_DIR),
                 s.get(ConfigKeys.SAVEPOINT_DIR),
+                s.get(ConfigKeys.CHECKPOINTS_RETAINED),
                 s.get(ConfigKeys.STATE_BACKEND),
                 s.get(ConfigKeys.STATE_INCREMENTAL),
                 localDir.isEmpty() ? null : localDir,
                 stateMemory,
                 restoreFrom.isEmpty() ? null : restoreFrom,
+                s.get(ConfigKeys.START_EMPTY),
                 new SequencePolicy(s.get(ConfigKeys.MAX_ITEMS), maxAge.toMillis(),
                         s.get(ConfigKeys.RECENT_EVENTS), dedupWindow.toMillis()),
                 new StateLimits(s.get(ConfigKeys.DEDUP_MAX_IDS), s.get(ConfigKeys.MAX_PENDING),

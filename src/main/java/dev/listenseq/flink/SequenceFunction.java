@@ -1,6 +1,7 @@
 package dev.listenseq.flink;
 
 import dev.listenseq.avro.ListenEvent;
+import dev.listenseq.avro.UserSequence;
 import dev.listenseq.avro.state.ItemState;
 import dev.listenseq.avro.state.UserState;
 import dev.listenseq.codec.DecodeException;
@@ -17,6 +18,8 @@ import dev.listenseq.sequence.StateLimits;
 import dev.listenseq.sequence.SnapshotBuilder;
 import dev.listenseq.sequence.Weighting;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
@@ -30,7 +33,10 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.TimeDomain;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -73,8 +79,15 @@ import java.util.TreeMap;
  * <p>A record with a null value is a deletion request for the key's user ({@link #erase}): every
  * state and timer of the user is cleared and a {@link SnapshotRecord#tombstone} is emitted. An
  * expired user (state.expire-after) gets the same tombstone.
+ *
+ * <p>One job-level value lives outside the keyed state: the lineage {@code generation} written into
+ * every snapshot, as union operator state ({@code lineage-generation}). A start without state uses
+ * the value fixed when the job graph was built (wall-clock ms on the client, so every subtask agrees);
+ * a restore keeps the restored value (the max over the union list), or 0 from a savepoint taken
+ * before the generation existed. So versions restart at 1 only in a new, higher generation.
  */
-public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, SnapshotRecord> {
+public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, SnapshotRecord>
+        implements CheckpointedFunction {
 
     public static final OutputTag<LateRecord> LATE = new OutputTag<>("late-events", TypeInformation.of(LateRecord.class));
 
@@ -93,7 +106,10 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
     private final long emitMinIntervalMs;
     private final boolean eventTimeOrder;
     private final boolean flushAtEndOfInput;
+    private final long freshGeneration;
 
+    private transient ListState<Long> generationState;
+    private transient long generation;
     private transient ValueState<UserState> userState;
     private transient MapState<String, ItemState> itemState;
     private transient MapState<String, Long> seenFirst;
@@ -135,12 +151,43 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
      */
     public SequenceFunction(SequencePolicy policy, StateLimits limits, Weighting weighting, long emitMinIntervalMs,
                             boolean eventTimeOrder, boolean flushAtEndOfInput) {
+        this(policy, limits, weighting, emitMinIntervalMs, eventTimeOrder, flushAtEndOfInput, System.currentTimeMillis());
+    }
+
+    /** @param freshGeneration the generation of snapshots when the job starts without state */
+    public SequenceFunction(SequencePolicy policy, StateLimits limits, Weighting weighting, long emitMinIntervalMs,
+                            boolean eventTimeOrder, boolean flushAtEndOfInput, long freshGeneration) {
+        this.freshGeneration = freshGeneration;
         this.policy = policy;
         this.limits = limits;
         this.weighting = weighting;
         this.emitMinIntervalMs = emitMinIntervalMs;
         this.eventTimeOrder = eventTimeOrder;
         this.flushAtEndOfInput = flushAtEndOfInput;
+    }
+
+    @Override
+    public void initializeState(FunctionInitializationContext context) throws Exception {
+        generationState = context.getOperatorStateStore().getUnionListState(
+                new ListStateDescriptor<>("lineage-generation", Types.LONG));
+        if (context.isRestored()) {
+            generation = 0;
+            for (Long g : generationState.get()) {
+                generation = Math.max(generation, g);
+            }
+        } else {
+            generation = freshGeneration;
+        }
+    }
+
+    @Override
+    public void snapshotState(FunctionSnapshotContext context) throws Exception {
+        generationState.update(List.of(generation));
+    }
+
+    /** The generation written into this job's snapshots. */
+    public long generation() {
+        return generation;
     }
 
     @Override
@@ -483,7 +530,9 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
 
     private void emit(String userId, UserState user, long now, Collector<SnapshotRecord> out) {
         updater.trimRecent(user);
-        out.collect(SnapshotRecord.of(snapshots.build(userId, user, items.entries(), now)));
+        UserSequence snapshot = snapshots.build(userId, user, items.entries(), now);
+        snapshot.setGeneration(generation);
+        out.collect(SnapshotRecord.of(snapshot));
         emitted.inc();
         sequenceLength.update(user.getItemCount());
         if (user.getPendingSinceMs() != Long.MIN_VALUE) {

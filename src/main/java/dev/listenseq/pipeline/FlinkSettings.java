@@ -66,8 +66,11 @@ public final class FlinkSettings {
         flink.set(CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE, CheckpointingMode.EXACTLY_ONCE);
         flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, config.checkpointDir());
         flink.set(CheckpointingOptions.SAVEPOINT_DIRECTORY, config.savepointDir());
+        // Kept when the job fails or is cancelled (a killed process deletes nothing either), so a
+        // restart resumes from them; several, so a damaged newest one has a fallback.
         flink.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
                 ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+        flink.set(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS, config.checkpointsRetained());
         if (config.restoreFrom() != null) {
             flink.set(StateRecoveryOptions.SAVEPOINT_PATH, config.restoreFrom());
         }

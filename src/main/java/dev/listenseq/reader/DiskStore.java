@@ -17,11 +17,12 @@ import java.util.stream.Stream;
 /**
  * Snapshots in a local RocksDB database, for more users than the heap holds. The folder is a cache
  * of the topic: it is emptied at open and rebuilt by the reader, so it can never disagree with the
- * topic. A value is the 8-byte version followed by the encoded snapshot.
+ * topic. A value is the 8-byte generation and the 8-byte version, followed by the encoded snapshot.
  */
 public final class DiskStore implements SnapshotStore {
 
     private static final String MARKER = ".listenseq-reader-store";
+    private static final int HEADER = 16;
 
     private final Options options;
     private final RocksDB db;
@@ -61,14 +62,18 @@ public final class DiskStore implements SnapshotStore {
     }
 
     @Override
-    public boolean putIfNewer(String user, long version, byte[] encoded) {
+    public boolean putIfNewer(String user, long generation, long version, byte[] encoded) {
         byte[] key = user.getBytes(StandardCharsets.UTF_8);
         try {
             byte[] held = db.get(key);
-            if (held != null && ByteBuffer.wrap(held).getLong() >= version) {
-                return false;
+            if (held != null) {
+                ByteBuffer h = ByteBuffer.wrap(held);
+                if (Lineage.compare(generation, version, h.getLong(), h.getLong()) <= 0) {
+                    return false;
+                }
             }
-            byte[] value = ByteBuffer.allocate(8 + encoded.length).putLong(version).put(encoded).array();
+            byte[] value = ByteBuffer.allocate(HEADER + encoded.length).putLong(generation).putLong(version)
+                    .put(encoded).array();
             db.put(key, value);
             if (held == null) {
                 users.incrementAndGet();
@@ -101,9 +106,10 @@ public final class DiskStore implements SnapshotStore {
             if (held == null) {
                 return null;
             }
-            byte[] encoded = new byte[held.length - 8];
-            System.arraycopy(held, 8, encoded, 0, encoded.length);
-            return new Entry(ByteBuffer.wrap(held).getLong(), encoded);
+            byte[] encoded = new byte[held.length - HEADER];
+            System.arraycopy(held, HEADER, encoded, 0, encoded.length);
+            ByteBuffer h = ByteBuffer.wrap(held);
+            return new Entry(h.getLong(), h.getLong(), encoded);
         } catch (RocksDBException e) {
             throw new ReaderException("cannot read the reader store: " + e.getMessage(), e);
         }

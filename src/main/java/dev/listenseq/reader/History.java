@@ -53,7 +53,7 @@ public final class History {
         UserSequence[] best = new UserSequence[1];
         byte[] key = user.getBytes(StandardCharsets.UTF_8);
         scan(config, key, k -> k.equals(user), (s, encoded) -> {
-            if (s.getAsOf().toEpochMilli() <= t && (best[0] == null || s.getVersion() > best[0].getVersion())) {
+            if (s.getAsOf().toEpochMilli() <= t && Lineage.newer(s, best[0])) {
                 best[0] = s;
             }
         }, (scanned, total) -> { });

@@ -8,12 +8,12 @@ public final class MemoryStore implements SnapshotStore {
     private final ConcurrentHashMap<String, Entry> latest = new ConcurrentHashMap<>();
 
     @Override
-    public boolean putIfNewer(String user, long version, byte[] encoded) {
+    public boolean putIfNewer(String user, long generation, long version, byte[] encoded) {
         Entry held = latest.get(user);
-        if (held != null && held.version() >= version) {
+        if (held != null && Lineage.compare(generation, version, held.generation(), held.version()) <= 0) {
             return false;
         }
-        latest.put(user, new Entry(version, encoded));
+        latest.put(user, new Entry(generation, version, encoded));
         return true;
     }
 

@@ -112,12 +112,12 @@ public final class ReaderCommands {
         return 0;
     }
 
-    /** The highest version in the user's partition of the output topic. */
+    /** The newest snapshot (highest generation, then version) in the user's partition of the output topic. */
     static Optional<UserSequence> latest(ReaderConfig config, String user) {
         UserSequence[] best = new UserSequence[1];
         History.scan(config.withHistoryTopic(config.topic()), user.getBytes(StandardCharsets.UTF_8), user::equals,
                 (s, encoded) -> {
-                    if (best[0] == null || s.getVersion() > best[0].getVersion()) {
+                    if (Lineage.newer(s, best[0])) {
                         best[0] = s;
                     }
                 }, (scanned, total) -> { });

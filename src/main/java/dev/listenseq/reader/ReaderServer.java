@@ -35,7 +35,9 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code GET /users/{id}/sequence}: 200 and the latest snapshot as JSON; 404 for a user
  *       never seen (503 instead while the reader has not caught up, when "unknown" may be "not yet read");</li>
  *   <li>{@code GET /health}: 200 while the reader runs, with its counters;</li>
- *   <li>{@code GET /ready}: 200 once the reader has caught up with the topic, 503 before.</li>
+ *   <li>{@code GET /ready}: 200 while the reader is caught up and current ({@link SequenceReader#isReady}),
+ *       503 with the reason before it has caught up, and whenever it has lost the broker or fallen
+ *       behind beyond the reader.ready.* bounds.</li>
  * </ul>
  *
  * <p>Limits, so that neither a careless nor a hostile client can take it down: it listens where
@@ -230,8 +232,8 @@ public final class ReaderServer implements AutoCloseable {
             } else if (path.equals("/health")) {
                 send(exchange, reader.isRunning() ? 200 : 503, status(reader.isRunning() ? "up" : "down"));
             } else if (path.equals("/ready")) {
-                boolean ready = reader.isCaughtUp();
-                send(exchange, ready ? 200 : 503, status(ready ? "ready" : "catching up"));
+                ReaderStats stats = reader.stats();
+                send(exchange, stats.ready() ? 200 : 503, status(stats.ready() ? "ready" : stats.notReady()));
             } else if (!authorized(exchange)) {
                 exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer");
                 send(exchange, 401, error("missing or wrong token; send the header Authorization: Bearer <token>"));
@@ -329,7 +331,8 @@ public final class ReaderServer implements AutoCloseable {
         ReaderStats stats = reader.stats();
         ObjectNode node = SnapshotJson.MAPPER.createObjectNode().put("status", status);
         node.put("users", stats.users()).put("records", stats.records()).put("skipped", stats.skipped())
-                .put("caught_up", stats.caughtUp());
+                .put("caught_up", stats.caughtUp()).put("lag_records", stats.lagRecords())
+                .put("ms_since_broker_answered", stats.silenceMs());
         return node;
     }
 

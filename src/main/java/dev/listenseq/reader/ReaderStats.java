@@ -10,7 +10,12 @@ package dev.listenseq.reader;
  * @param users       users held
  * @param caughtUp    whether the reader has read what the topic held when it started
  * @param lastSkipped where and why the last record was skipped; null when none was
+ * @param ready       whether lookups may be trusted as current: caught up, reading, in touch with the
+ *                    broker and within the lag bounds ({@link ReaderConfig.Staleness})
+ * @param notReady    why it is not ready; null when it is
+ * @param lagRecords  committed records not read yet, as of the last check (-1 before the first)
+ * @param silenceMs   time since the last successful request to the broker
  */
 public record ReaderStats(long records, long kept, long stale, long skipped, long users, boolean caughtUp,
-                          String lastSkipped) {
+                          String lastSkipped, boolean ready, String notReady, long lagRecords, long silenceMs) {
 }

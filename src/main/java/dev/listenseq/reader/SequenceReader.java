@@ -27,7 +27,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * The latest snapshot of every user, read from the compacted output topic and kept current.
  *
  * <p>One background thread reads every partition from the beginning (no consumer group: each
- * reader holds all users) and keeps, per user, the snapshot with the highest {@code version}, so
+ * reader holds all users) and keeps, per user, the newest snapshot by {@link Lineage} (highest
+ * {@code generation}, then {@code version}), so
  * at-least-once duplicates and reordered records change nothing. It is <em>caught up</em> once it
  * has read up to the end offsets the topic had when it started. Records that are not snapshots are
  * skipped and counted; Kafka errors (a broker restart) are retried, never fatal. Lookups
@@ -41,6 +42,7 @@ public final class SequenceReader implements AutoCloseable, ReaderServer.Lookups
     private static final Logger LOG = LoggerFactory.getLogger(SequenceReader.class);
     private static final Duration POLL = Duration.ofMillis(200);
     private static final long PARTITION_CHECK_MS = 30_000;
+    private static final long LAG_CHECK_MS = 1_000;
 
     private final ReaderConfig config;
     private final SnapshotStore store;
@@ -56,6 +58,11 @@ public final class SequenceReader implements AutoCloseable, ReaderServer.Lookups
     private final Thread thread;
     private final long startedNanos = System.nanoTime();
     private volatile String lastSkipped;
+    /** Wall-clock ms of the last request the broker answered. */
+    private volatile long lastContactMs = System.currentTimeMillis();
+    private volatile long lagRecords = -1;
+    private volatile long newestRecordMs = -1;
+    private long nextLagCheck;
     private volatile boolean running = true;
     private List<TopicPartition> assigned;
     private long nextPartitionCheck;
@@ -137,9 +144,48 @@ public final class SequenceReader implements AutoCloseable, ReaderServer.Lookups
         return running && thread.isAlive();
     }
 
+    /**
+     * Whether lookups can be trusted as current: caught up, still reading, the broker answered within
+     * reader.ready.max-silence, and no more behind than reader.ready.max-lag-records and
+     * reader.ready.max-lag. A serving system takes a reader that is not ready out of rotation (or
+     * serves with a "stale" flag) rather than serve silently old sequences.
+     */
+    public boolean isReady() {
+        return notReady() == null;
+    }
+
     public ReaderStats stats() {
+        String notReady = notReady();
         return new ReaderStats(records.get(), kept.get(), stale.get(), skipped.get(), store.size(), isCaughtUp(),
-                lastSkipped);
+                lastSkipped, notReady == null, notReady, lagRecords,
+                Math.max(0, System.currentTimeMillis() - lastContactMs));
+    }
+
+    /** Why the reader is not ready, or null when it is. */
+    private String notReady() {
+        if (!isRunning()) {
+            return "stopped reading (see the log)";
+        }
+        if (!isCaughtUp()) {
+            return "catching up";
+        }
+        ReaderConfig.Staleness bounds = config.ready();
+        long now = System.currentTimeMillis();
+        long silence = now - lastContactMs;
+        if (silence > bounds.maxSilence().toMillis()) {
+            return "no answer from the broker for " + silence + " ms (reader.ready.max-silence "
+                    + bounds.maxSilence().toMillis() + " ms)";
+        }
+        long lag = lagRecords;
+        if (lag > bounds.maxLagRecords()) {
+            return lag + " records not read yet (reader.ready.max-lag-records " + bounds.maxLagRecords() + ")";
+        }
+        long newest = newestRecordMs;
+        if (lag > 0 && newest >= 0 && now - newest > bounds.maxLag().toMillis()) {
+            return lag + " records not read yet and the newest read is " + (now - newest) + " ms old (reader.ready.max-lag "
+                    + bounds.maxLag().toMillis() + " ms)";
+        }
+        return null;
     }
 
     @Override
@@ -159,8 +205,15 @@ public final class SequenceReader implements AutoCloseable, ReaderServer.Lookups
         try {
             while (running) {
                 try {
-                    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
+                    var polled = consumer.poll(POLL);
+                    if (!polled.isEmpty()) {
+                        lastContactMs = System.currentTimeMillis();
+                    }
+                    for (ConsumerRecord<byte[], byte[]> r : polled) {
                         apply(r);
+                    }
+                    if (System.currentTimeMillis() >= nextLagCheck) {
+                        checkLag();
                     }
                     if (!isCaughtUp()) {
                         checkCaughtUp();
@@ -190,8 +243,24 @@ public final class SequenceReader implements AutoCloseable, ReaderServer.Lookups
         }
     }
 
+    /**
+     * Asks the broker for the end offsets (committed records only, as the consumer reads): a poll of
+     * an idle topic returns nothing whether or not the broker is there, so this is the proof of contact.
+     */
+    private void checkLag() {
+        nextLagCheck = System.currentTimeMillis() + LAG_CHECK_MS;
+        Map<TopicPartition, Long> end = consumer.endOffsets(assigned, Duration.ofSeconds(5));
+        long lag = 0;
+        for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
+            lag += Math.max(0, e.getValue() - consumer.position(e.getKey(), Duration.ofSeconds(5)));
+        }
+        lagRecords = lag;
+        lastContactMs = System.currentTimeMillis();
+    }
+
     private void apply(ConsumerRecord<byte[], byte[]> r) {
         records.incrementAndGet();
+        newestRecordMs = Math.max(newestRecordMs, r.timestamp());
         if (r.value() == null) {
             if (r.key() == null) {
                 skip(r, "a tombstone (null value) without a key");
@@ -213,7 +282,7 @@ public final class SequenceReader implements AutoCloseable, ReaderServer.Lookups
             skip(r, "its key is not its user_id " + user);
             return;
         }
-        if (store.putIfNewer(user, snapshot.getVersion(), r.value())) {
+        if (store.putIfNewer(user, snapshot.getGeneration(), snapshot.getVersion(), r.value())) {
             kept.incrementAndGet();
         } else {
             stale.incrementAndGet();

@@ -7,12 +7,15 @@ package dev.listenseq.reader;
  */
 public interface SnapshotStore extends AutoCloseable {
 
-    /** A held snapshot: its version and encoded bytes. */
-    record Entry(long version, byte[] encoded) {
+    /** A held snapshot: its generation, version and encoded bytes. */
+    record Entry(long generation, long version, byte[] encoded) {
     }
 
-    /** Keeps the snapshot unless one with the same or a higher version is held; true when kept. */
-    boolean putIfNewer(String user, long version, byte[] encoded);
+    /**
+     * Keeps the snapshot unless one with the same or a higher (generation, version) pair is held
+     * ({@link Lineage}); true when kept.
+     */
+    boolean putIfNewer(String user, long generation, long version, byte[] encoded);
 
     /**
      * Forgets the user (an erasure: a tombstone for the key); true if it was held. A later snapshot

@@ -23,7 +23,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -69,9 +68,9 @@ public final class TrainingExport {
             byUser.computeIfAbsent(labels.get(i).userId(), u -> new ArrayList<>()).add(i);
         }
         byUser.values().forEach(list -> list.sort(Comparator.comparing(i -> labels.get(i).labelTime())));
+        long[] bestGeneration = new long[labels.size()];
         long[] bestVersion = new long[labels.size()];
         byte[][] best = new byte[labels.size()][];
-        Arrays.fill(bestVersion, -1);
 
         History.ScanStats scan = History.scan(config, null, byUser::containsKey, (snapshot, encoded) -> {
             List<Integer> userLabels = byUser.get(snapshot.getUserId());
@@ -79,10 +78,13 @@ public final class TrainingExport {
                 return;
             }
             long asOf = snapshot.getAsOf().toEpochMilli();
+            long generation = snapshot.getGeneration();
             long version = snapshot.getVersion();
             for (int k = firstAtOrAfter(userLabels, labels, asOf); k < userLabels.size(); k++) {
                 int label = userLabels.get(k);
-                if (version > bestVersion[label]) {
+                if (best[label] == null
+                        || Lineage.compare(generation, version, bestGeneration[label], bestVersion[label]) > 0) {
+                    bestGeneration[label] = generation;
                     bestVersion[label] = version;
                     best[label] = encoded;
                 }

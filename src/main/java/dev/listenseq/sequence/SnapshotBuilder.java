@@ -45,6 +45,6 @@ public final class SnapshotBuilder {
         }
         sequence.sort(MOST_RECENT_FIRST);
         return new UserSequence(userId, user.getVersion(), Instant.ofEpochMilli(asOf),
-                Instant.ofEpochMilli(emittedAtMs), sequence, new ArrayList<>(user.getRecent()));
+                Instant.ofEpochMilli(emittedAtMs), sequence, new ArrayList<>(user.getRecent()), 0L);
     }
 }

@@ -99,7 +99,7 @@ class BenchLogicTest {
         for (long version : new long[] {0, 1, 63, 64, 300, Long.MAX_VALUE}) {
             String user = "user-é-" + version;
             byte[] bytes = codec.encode(new UserSequence(user, version, Instant.EPOCH, Instant.EPOCH, List.of(),
-                    List.of(new RecentEvent("s", dev.listenseq.avro.ListenType.PLAY, Instant.EPOCH, 0.5))));
+                    List.of(new RecentEvent("s", dev.listenseq.avro.ListenType.PLAY, Instant.EPOCH, 0.5)), 0L));
             assertEquals(new SnapshotHeader(user, version), SnapshotHeader.read(bytes));
         }
         assertThrows(IllegalArgumentException.class, () -> SnapshotHeader.read(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 40}));

@@ -302,7 +302,7 @@ class SingleObjectCodecTest {
 
     @Test
     void avroMessageDecoderReadsOurUserSequencesAndDeadLetters() throws IOException {
-        GenericRecord seq = new BinaryMessageDecoder<GenericRecord>(GenericData.get(), released("UserSequence", 1))
+        GenericRecord seq = new BinaryMessageDecoder<GenericRecord>(GenericData.get(), released("UserSequence", 2))
                 .decode(SingleObjectCodec.of(UserSequence.class).encode(userSequence()));
         // A reader written against DeadLetter-v1 reads v2 dead letters once it knows the v2 writer schema.
         BinaryMessageDecoder<GenericRecord> v1Reader = new BinaryMessageDecoder<>(GenericData.get(), released("DeadLetter", 1));
@@ -550,7 +550,7 @@ class SingleObjectCodecTest {
                 varint(0));
         // items as two blocks: one item with a byte size, one item without.
         byte[] message = concat(header(fingerprint(UserSequence.getClassSchema())), userSequencePrefix(),
-                varint(-1), varint(item0.length), item0, varint(1), item1, varint(0), recent);
+                varint(-1), varint(item0.length), item0, varint(1), item1, varint(0), recent, varint(expected.getGeneration()));
 
         assertEquals(expected, codec.decode(message));
     }

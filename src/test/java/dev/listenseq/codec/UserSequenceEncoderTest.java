@@ -41,7 +41,7 @@ class UserSequenceEncoderTest {
                     ListenType.PLAY, 3, 1, true, false, 1234L, 1.5));
         }
         List<RecentEvent> recent = List.of(new RecentEvent("song-0", ListenType.PLAY, Instant.ofEpochMilli(1), 0.5));
-        UserSequence s = new UserSequence("user-1", 10_000L, Instant.ofEpochMilli(5), Instant.ofEpochMilli(6), items, recent);
+        UserSequence s = new UserSequence("user-1", 10_000L, Instant.ofEpochMilli(5), Instant.ofEpochMilli(6), items, recent, 0L);
         int whole = encoder.encode(s).length;
         assertTrue(whole > 2_000_000, "the test needs a snapshot over 2 MB, has " + whole);
 
@@ -51,11 +51,11 @@ class UserSequenceEncoderTest {
         assertTrue(encoder.itemsDropped() > 0);
         assertEquals(0, encoder.recentDropped());
         UserSequence expected = new UserSequence("user-1", 10_000L, Instant.ofEpochMilli(5), Instant.ofEpochMilli(6),
-                items.subList(0, kept), recent);
+                items.subList(0, kept), recent, 0L);
         assertArrayEquals(avro.encode(expected), cut, "Avro's bytes of the snapshot with its first " + kept + " items");
         // As many as fit: one more item would not.
         UserSequence oneMore = new UserSequence("user-1", 10_000L, Instant.ofEpochMilli(5), Instant.ofEpochMilli(6),
-                items.subList(0, kept + 1), recent);
+                items.subList(0, kept + 1), recent, 0L);
         assertTrue(avro.encode(oneMore).length > 1_000_000);
 
         assertArrayEquals(avro.encode(s), encoder.encode(s, whole), "exactly at the limit nothing is dropped");
@@ -70,13 +70,13 @@ class UserSequenceEncoderTest {
         }
         List<SequenceItem> items = List.of(new SequenceItem("s", null, Instant.ofEpochMilli(1), Instant.ofEpochMilli(2),
                 ListenType.LIKE, 0, 0, true, false, 0L, 2.0));
-        UserSequence s = new UserSequence("u", 1L, Instant.ofEpochMilli(5), Instant.ofEpochMilli(6), items, recent);
+        UserSequence s = new UserSequence("u", 1L, Instant.ofEpochMilli(5), Instant.ofEpochMilli(6), items, recent, 0L);
         byte[] cut = encoder.encode(s, 50_000);
         assertTrue(cut.length <= 50_000);
         assertEquals(1, encoder.itemsDropped());
         int keptRecent = 1000 - encoder.recentDropped();
         assertArrayEquals(avro.encode(new UserSequence("u", 1L, Instant.ofEpochMilli(5), Instant.ofEpochMilli(6),
-                List.of(), recent.subList(0, keptRecent))), cut);
+                List.of(), recent.subList(0, keptRecent), 0L)), cut);
     }
 
     private static UserSequence randomSnapshot(Random r) {
@@ -94,7 +94,8 @@ class UserSequenceEncoderTest {
                     r.nextBoolean() ? null : r.nextDouble()));
         }
         long version = r.nextBoolean() ? r.nextInt(100) : r.nextLong();
-        return new UserSequence(text(r), version, time(r), time(r), items, recent);
+        long generation = r.nextInt(4) == 0 ? 0 : r.nextBoolean() ? 1_700_000_000_000L + r.nextInt() : r.nextLong();
+        return new UserSequence(text(r), version, time(r), time(r), items, recent, generation);
     }
 
     private static int number(Random r) {

@@ -54,7 +54,7 @@ class JobConfigTest {
         assertEquals("listening-sequence-builder", c.transactionalIdPrefix());
         assertEquals(Duration.ofMinutes(10), c.transactionTimeout());
         assertEquals(Duration.ofSeconds(10), c.checkpointInterval());
-        assertEquals(Duration.ofMinutes(10), c.checkpointTimeout());
+        assertEquals(Duration.ofSeconds(590), c.checkpointTimeout(), "transaction timeout - interval");
         assertEquals("file:///tmp/listening-sequence-builder/checkpoints", c.checkpointDir());
         assertEquals("file:///tmp/listening-sequence-builder/savepoints", c.savepointDir());
         assertEquals(StateBackend.ROCKSDB, c.stateBackend());
@@ -140,6 +140,20 @@ class JobConfigTest {
 
         assertEquals(Duration.ofMinutes(10), c.transactionTimeout());
         assertEquals(Duration.ofMinutes(5), c.checkpointInterval());
+    }
+
+    @Test
+    void aCheckpointTimeoutThatOutlivesTheTransactionIsRejected() {
+        ConfigException e = rejected(Map.of("checkpoint.timeout", "591s"));
+
+        assertEquals("checkpoint.timeout is \"591s\"; with exactly-once, checkpoint.interval (10s) + checkpoint.timeout"
+                + " must not exceed delivery.transaction-timeout (10m), or the broker can abort the output of a checkpoint"
+                + " that completed; lower it to at most 590s or raise delivery.transaction-timeout"
+                + " (fix it in the given settings)", e.getMessage());
+        assertEquals(Duration.ofSeconds(590), config(Map.of("checkpoint.timeout", "590s")).checkpointTimeout());
+        assertEquals(Duration.ofMinutes(30), config(Map.of("checkpoint.timeout", "30m",
+                "delivery.guarantee", "at-least-once")).checkpointTimeout(), "no transactions, no bound");
+        assertEquals(Duration.ofMinutes(10), config(Map.of("delivery.guarantee", "at-least-once")).checkpointTimeout());
     }
 
     @Test

@@ -10,6 +10,7 @@ import dev.listenseq.kafka.LateRecord;
 import dev.listenseq.kafka.RawRecord;
 import dev.listenseq.kafka.SnapshotRecord;
 import dev.listenseq.sequence.SequencePolicy;
+import dev.listenseq.sequence.StateLimits;
 import dev.listenseq.sequence.Weighting;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
@@ -423,6 +424,53 @@ class SequenceFunctionTest {
                 assertEquals(flush ? List.of(1L, 2L) : List.of(1L), versions(h),
                         "flush at end of input: " + flush);
             }
+        }
+    }
+
+    private static KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, SnapshotRecord> harnessOfGeneration(
+            long freshGeneration) throws Exception {
+        SequenceFunction function = new SequenceFunction(new SequencePolicy(3, 90 * DAY, 5, 90 * DAY),
+                StateLimits.defaults(), Weighting.defaults(), 0, false, false, freshGeneration);
+        var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(function),
+                (KeyedRecord r) -> r.userId, Types.STRING);
+        h.setStateBackend(new HashMapStateBackend());
+        return h;
+    }
+
+    private static List<Long> generations(KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, SnapshotRecord> h) {
+        return snapshots(h).stream().map(UserSequence::getGeneration).collect(Collectors.toList());
+    }
+
+    /**
+     * The lineage generation: a start without state takes the value the job was built with, a restore
+     * keeps the restored one (whatever the new job was built with), and a savepoint from before the
+     * generation existed restores as generation 0, so its users' versions go on in generation 0.
+     */
+    @Test
+    void generationIsFixedAtAFreshStartAndKeptByEveryRestore() throws Exception {
+        OperatorSubtaskState snapshot;
+        try (var h = harnessOfGeneration(1_000)) {
+            h.open();
+            h.processElement(new StreamRecord<>(play("e1", "u", "s1", T0)));
+            assertEquals(List.of(1_000L), generations(h), "a fresh start: the generation it was built with");
+            snapshot = h.snapshot(1L, 100L);
+        }
+        try (var h = harnessOfGeneration(2_000)) {
+            h.initializeState(snapshot);
+            h.open();
+            h.processElement(new StreamRecord<>(play("e2", "u", "s2", T0 + 1)));
+            assertEquals(List.of(1_000L), generations(h), "a restore keeps the restored generation");
+            assertEquals(List.of(2L), versions(h));
+        }
+        OperatorSubtaskState withoutGeneration = OperatorSubtaskState.builder()
+                .setManagedKeyedState(snapshot.getManagedKeyedState())
+                .build();
+        try (var h = harnessOfGeneration(3_000)) {
+            h.initializeState(withoutGeneration);
+            h.open();
+            h.processElement(new StreamRecord<>(play("e2", "u", "s2", T0 + 1)));
+            assertEquals(List.of(0L), generations(h), "state from before the generation: generation 0");
+            assertEquals(List.of(2L), versions(h));
         }
     }
 }

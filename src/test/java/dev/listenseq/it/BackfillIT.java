@@ -252,7 +252,7 @@ class BackfillIT extends BrokerTest {
         }
     }
 
-    /** Everything but emitted_at equal; weights within 1e-9 relative. */
+    /** Everything but emitted_at and generation equal (a new run starts a new generation); weights within 1e-9 relative. */
     private static void assertSameFinalSnapshots(Map<String, UserSequence> expected, Map<String, UserSequence> actual,
                                                  String run) {
         assertEquals(expected.keySet(), actual.keySet(), run + ": the same users");

@@ -90,6 +90,6 @@ class SnapshotSinkIT extends BrokerTest {
             list.add(new SequenceItem(String.format("%05d-", i) + "s".repeat(120), null, Instant.ofEpochMilli(1000 - i),
                     Instant.ofEpochMilli(1000 - i), ListenType.PLAY, 1, 0, false, false, 100L, 0.5));
         }
-        return new UserSequence(user, (long) items, Instant.ofEpochMilli(1000), Instant.ofEpochMilli(2000), list, List.of());
+        return new UserSequence(user, (long) items, Instant.ofEpochMilli(1000), Instant.ofEpochMilli(2000), list, List.of(), 0L);
     }
 }

@@ -93,7 +93,7 @@ class ReaderServerTest {
 
         @Override
         public ReaderStats stats() {
-            return new ReaderStats(byUser.size(), byUser.size(), 0, 0, byUser.size(), true, null);
+            return new ReaderStats(byUser.size(), byUser.size(), 0, 0, byUser.size(), true, null, true, null, 0, 0);
         }
     }
 

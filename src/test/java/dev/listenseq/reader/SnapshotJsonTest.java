@@ -21,7 +21,7 @@ class SnapshotJsonTest {
                 List.of(new SequenceItem("song-a", null, T.minusSeconds(60), T, ListenType.LIKE, 2, 0, true, false,
                         380_000L, 3.5)),
                 List.of(new RecentEvent("song-a", ListenType.LIKE, T, null),
-                        new RecentEvent("song-a", ListenType.PLAY, T.minusSeconds(60), 0.9)));
+                        new RecentEvent("song-a", ListenType.PLAY, T.minusSeconds(60), 0.9)), 0L);
     }
 
     @Test
@@ -31,7 +31,7 @@ class SnapshotJsonTest {
                 + "\"first_time\":\"2026-11-01T09:59:00Z\",\"last_time\":\"2026-11-01T10:00:00Z\",\"last_type\":\"LIKE\","
                 + "\"plays\":2,\"skips\":0,\"liked\":true,\"collected\":false,\"listened_ms\":380000,\"weight\":3.5}],"
                 + "\"recent\":[{\"song_id\":\"song-a\",\"type\":\"LIKE\",\"event_time\":\"2026-11-01T10:00:00Z\",\"completion\":null},"
-                + "{\"song_id\":\"song-a\",\"type\":\"PLAY\",\"event_time\":\"2026-11-01T09:59:00Z\",\"completion\":0.9}]}",
+                + "{\"song_id\":\"song-a\",\"type\":\"PLAY\",\"event_time\":\"2026-11-01T09:59:00Z\",\"completion\":0.9}],\"generation\":0}",
                 SnapshotJson.line(snapshot()));
     }
 

@@ -13,18 +13,18 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Both stores keep the highest version per user, whatever order versions arrive in. */
+/** Both stores keep the highest (generation, version) per user, whatever order snapshots arrive in. */
 class SnapshotStoreTest {
 
     @TempDir
     Path dir;
 
     private static void highestVersionWins(SnapshotStore store) {
-        assertTrue(store.putIfNewer("alice", 2, new byte[] {2}));
-        assertFalse(store.putIfNewer("alice", 1, new byte[] {1}), "an older version arriving late");
-        assertFalse(store.putIfNewer("alice", 2, new byte[] {9}), "a duplicate of the held version");
-        assertTrue(store.putIfNewer("alice", 5, new byte[] {5}));
-        assertTrue(store.putIfNewer("bob", 1, new byte[] {7, 7}));
+        assertTrue(store.putIfNewer("alice", 0, 2, new byte[] {2}));
+        assertFalse(store.putIfNewer("alice", 0, 1, new byte[] {1}), "an older version arriving late");
+        assertFalse(store.putIfNewer("alice", 0, 2, new byte[] {9}), "a duplicate of the held version");
+        assertTrue(store.putIfNewer("alice", 0, 5, new byte[] {5}));
+        assertTrue(store.putIfNewer("bob", 0, 1, new byte[] {7, 7}));
 
         assertEquals(5, store.get("alice").version());
         assertArrayEquals(new byte[] {5}, store.get("alice").encoded());
@@ -33,34 +33,29 @@ class SnapshotStoreTest {
         assertEquals(2, store.size());
     }
 
-    /** An erased user is forgotten: its next snapshot starts again at version 1 and is kept. */
-    private static void removeForgetsTheUser(SnapshotStore store) {
-        assertTrue(store.putIfNewer("alice", 7, new byte[] {7}));
-        assertTrue(store.putIfNewer("bob", 3, new byte[] {3}));
+    private static void higherGenerationWinsWhateverItsVersion(SnapshotStore store) {
+        assertTrue(store.putIfNewer("alice", 0, 57, new byte[] {57}));
+        assertTrue(store.putIfNewer("alice", 1_700_000_000_000L, 1, new byte[] {1}),
+                "a job started without state restarts versions at 1 in a new generation");
+        assertFalse(store.putIfNewer("alice", 0, 58, new byte[] {58}), "the old lineage, arriving late");
+        assertTrue(store.putIfNewer("alice", 1_700_000_000_000L, 2, new byte[] {2}));
 
-        assertTrue(store.remove("alice"));
-        assertFalse(store.remove("alice"), "already gone");
-        assertFalse(store.remove("carol"), "never seen");
-
-        assertNull(store.get("alice"));
-        assertEquals(1, store.size());
-        assertEquals(3, store.get("bob").version(), "other users untouched");
-        assertTrue(store.putIfNewer("alice", 1, new byte[] {1}), "a fresh sequence after the erasure");
-        assertEquals(1, store.get("alice").version());
-        assertEquals(2, store.size());
+        assertEquals(1_700_000_000_000L, store.get("alice").generation());
+        assertEquals(2, store.get("alice").version());
+        assertArrayEquals(new byte[] {2}, store.get("alice").encoded());
     }
 
     @Test
-    void memoryStoreForgetsAnErasedUser() {
+    void memoryStoreOrdersByGenerationFirst() {
         try (SnapshotStore store = new MemoryStore()) {
-            removeForgetsTheUser(store);
+            higherGenerationWinsWhateverItsVersion(store);
         }
     }
 
     @Test
-    void diskStoreForgetsAnErasedUser() {
+    void diskStoreOrdersByGenerationFirst() {
         try (SnapshotStore store = DiskStore.open(dir.resolve("store"))) {
-            removeForgetsTheUser(store);
+            higherGenerationWinsWhateverItsVersion(store);
         }
     }
 
@@ -92,5 +87,36 @@ class SnapshotStoreTest {
         assertEquals("reader.store-dir " + dir + " is not empty and not a reader store;"
                 + " point it at an empty or new folder (it is emptied at every start)", e.getMessage());
         assertTrue(Files.exists(dir.resolve("precious.txt")));
+    }
+
+    /** An erased user is forgotten: its next snapshot starts again at version 1 and is kept. */
+    private static void removeForgetsTheUser(SnapshotStore store) {
+        assertTrue(store.putIfNewer("alice", 0, 7, new byte[] {7}));
+        assertTrue(store.putIfNewer("bob", 0, 3, new byte[] {3}));
+
+        assertTrue(store.remove("alice"));
+        assertFalse(store.remove("alice"), "already gone");
+        assertFalse(store.remove("carol"), "never seen");
+
+        assertNull(store.get("alice"));
+        assertEquals(1, store.size());
+        assertEquals(3, store.get("bob").version(), "other users untouched");
+        assertTrue(store.putIfNewer("alice", 0, 1, new byte[] {1}), "a fresh sequence after the erasure");
+        assertEquals(1, store.get("alice").version());
+        assertEquals(2, store.size());
+    }
+
+    @Test
+    void memoryStoreForgetsAnErasedUser() {
+        try (SnapshotStore store = new MemoryStore()) {
+            removeForgetsTheUser(store);
+        }
+    }
+
+    @Test
+    void diskStoreForgetsAnErasedUser() throws Exception {
+        try (SnapshotStore store = DiskStore.open(dir.resolve("store-erased"))) {
+            removeForgetsTheUser(store);
+        }
     }
 }

@@ -194,7 +194,7 @@ public final class ReaderBench {
                     random.nextDouble()));
         }
         return new UserSequence(user, 100L + random.nextInt(1000), Instant.ofEpochMilli(now), Instant.ofEpochMilli(now),
-                list, recent);
+                list, recent, 0L);
     }
 
     private static String userId(int u) {
