@@ -5,6 +5,7 @@ import dev.listenseq.config.ConfigException;
 import dev.listenseq.config.ConfigKey;
 import dev.listenseq.config.ConfigKeys;
 import dev.listenseq.config.StartupException;
+import dev.listenseq.examples.ExamplesCommand;
 import dev.listenseq.reader.ReaderCommands;
 
 import java.util.Arrays;
@@ -12,7 +13,8 @@ import java.util.List;
 
 /**
  * The command-line entry point: {@code demo}, {@code stream}, the feature consumers' commands
- * ({@code get}, {@code tail}, {@code export}, {@code serve}; Flink-free, in the reader package),
+ * ({@code get}, {@code tail}, {@code export}, {@code serve}, {@code examples}; Flink-free, in the reader
+ * and examples packages), {@code examples-bench},
  * {@code backfill}, {@code cluster}, {@code reader-bench} or {@code help}. Thin on purpose:
  * parse settings, hand over to the command. Nothing here logs, so the demo can route logging to a
  * file before the first logger is created.
@@ -51,6 +53,12 @@ public final class Main {
                 case "export":
                 case "serve":
                     System.exit(ReaderCommands.run(command, rest, System.out, System.err));
+                    break;
+                case "examples":
+                    System.exit(ExamplesCommand.run(rest, System.err));
+                    break;
+                case "examples-bench":
+                    System.exit(ExamplesBench.run(rest));
                     break;
                 case "reader-bench":
                     System.exit(ReaderBench.run(rest));
@@ -104,9 +112,12 @@ public final class Main {
                 "",
                 "feature consumers (no Flink needed; same job file and --key value settings):"));
         ReaderCommands.HELP.forEach(System.out::println);
+        ExamplesCommand.HELP.forEach(System.out::println);
         System.out.println(String.join("\n",
                 "  reader-bench [--users N] [--items N] [--requests N]",
                 "           get latency from the library and over HTTP on loopback, and memory per user",
+                "  examples-bench [--events N] [--users N]",
+                "           examples/s and peak memory of `examples` over a generated history (default 1,000,000 events)",
                 "  bench    throughput, latency and scaling against a pass-through job and Kafka Streams, in one",
                 "           run on this machine (BENCHMARKS.md). Flags (default): --events N (600000) --users N",
                 "           (100000) --songs N (100000) --seed N (42) --runs N (1) --partitions N (4)",

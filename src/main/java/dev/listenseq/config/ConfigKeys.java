@@ -173,6 +173,27 @@ public final class ConfigKeys {
             "Reader: folder of an on-disk store (RocksDB) for more users than memory holds; emptied and rebuilt from the topic at each start. Empty: snapshots held in memory.");
     public static final ConfigKey<Integer> READER_HTTP_PORT = ConfigKey.integer("reader.http-port", 8080, 0, 65_535,
             "Reader: port of the HTTP lookup endpoint started by serve (0 picks a free port).");
+    public static final ConfigKey<Instant> EXAMPLES_FROM = ConfigKey.optionalInstant("examples.from",
+            "examples: first input record time to read for labels (Kafka record timestamp; epoch ms, ISO-8601 or a date). Unset: the start of each partition. Alias `--from`.");
+    public static final ConfigKey<Instant> EXAMPLES_TO = ConfigKey.optionalInstant("examples.to",
+            "examples: read input records before this time (exclusive). Unset: up to the end offsets when the command starts. Alias `--to`.");
+    public static final ConfigKey<String> EXAMPLES_LABEL_TYPES = ConfigKey.text("examples.label-types", "play,like,collect",
+            "examples: event types that make a positive example, comma-separated among play, like, collect (a play only when completed past examples.min-completion).");
+    public static final ConfigKey<Double> EXAMPLES_MIN_COMPLETION = ConfigKey.decimal("examples.min-completion", 0.8, 0, 1,
+            "examples: a PLAY is a positive when played_ms / duration_ms (weights.default-duration when unknown) is at least this.");
+    public static final ConfigKey<Integer> EXAMPLES_SEQUENCE_LENGTH = ConfigKey.integer("examples.sequence-length", 50, 1, 10_000,
+            "examples: length L of every per-position array: the L most recent items of the sequence, padded with 0 and masked.");
+    public static final ConfigKey<Integer> EXAMPLES_VOCAB_MIN_COUNT = ConfigKey.integer("examples.vocab-min-count", 2, 1, Integer.MAX_VALUE,
+            "examples: a new song or artist id enters the vocabulary when it occurs in at least this many input events of the run; rarer ids map to the out-of-vocabulary index 1.");
+    public static final ConfigKey<String> EXAMPLES_VOCAB = ConfigKey.optionalText("examples.vocab",
+            "examples: vocabulary file, read when it exists (existing ids keep their index) and rewritten with new ids appended. Default: vocab.tsv beside the output file.");
+    public static final ConfigKey<String> EXAMPLES_ROW_GROUP_SIZE = ConfigKey.text("examples.row-group-size", "32m",
+            "examples: target Parquet row group size (bytes, e.g. 32m): the unit a training reader shards and reads at once.");
+    public static final ConfigKey<Integer> EXAMPLES_BUCKET_RECORDS = ConfigKey.integer("examples.bucket-records", 500_000, 1_000, Integer.MAX_VALUE,
+            "examples: labels and snapshots are spilled to disk in buckets by user, sized for about this many records each; one bucket is in memory at a time.");
+    public static final ConfigKey<String> EXAMPLES_SPILL_DIR = ConfigKey.optionalText("examples.spill-dir",
+            "examples: folder for the spill files (removed at the end; needs about the size of the labelled users' history). Default: the JVM's temporary directory.");
+
     public static final ConfigKey<Integer> CLUSTER_TASKMANAGERS = ConfigKey.integer("cluster.taskmanagers", 2, 1, 8,
             "Cluster command: TaskManager processes (one slot each); at least parallelism.");
     public static final ConfigKey<Duration> CLUSTER_KILL_AFTER = ConfigKey.optionalDuration("cluster.kill-taskmanager-after",
@@ -197,6 +218,8 @@ public final class ConfigKeys {
             DEMO_DUPLICATE_RATE, DEMO_OUT_OF_ORDER_RATE, DEMO_MALFORMED_RATE,
             DEMO_SHOW_USERS, DEMO_WEB_UI_PORT, DEMO_WORK_DIR,
             READER_HISTORY_TOPIC, READER_STORE_DIR, READER_HTTP_PORT,
+            EXAMPLES_FROM, EXAMPLES_TO, EXAMPLES_LABEL_TYPES, EXAMPLES_MIN_COMPLETION, EXAMPLES_SEQUENCE_LENGTH,
+            EXAMPLES_VOCAB_MIN_COUNT, EXAMPLES_VOCAB, EXAMPLES_ROW_GROUP_SIZE, EXAMPLES_BUCKET_RECORDS, EXAMPLES_SPILL_DIR,
             CLUSTER_TASKMANAGERS, CLUSTER_KILL_AFTER, CLUSTER_WORK_DIR);
 
     private ConfigKeys() {

@@ -12,7 +12,7 @@ import java.util.Comparator;
 import java.util.List;
 
 /** Topic helpers shared by the reader's consumers. */
-final class Topics {
+public final class Topics {
 
     static final Duration METADATA_TIMEOUT = Duration.ofSeconds(30);
 
@@ -20,7 +20,7 @@ final class Topics {
     }
 
     /** The topic's partitions, in order; a clear error when the topic is missing or Kafka unreachable. */
-    static List<TopicPartition> partitions(Consumer<?, ?> consumer, String topic, String bootstrapServers) {
+    public static List<TopicPartition> partitions(Consumer<?, ?> consumer, String topic, String bootstrapServers) {
         List<PartitionInfo> infos;
         try {
             infos = consumer.partitionsFor(topic, METADATA_TIMEOUT);

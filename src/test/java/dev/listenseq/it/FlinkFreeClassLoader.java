@@ -23,6 +23,10 @@ final class FlinkFreeClassLoader {
             "jackson-databind-", "jackson-annotations-", "slf4j-api-", "log4j-slf4j-impl-", "log4j-core-", "log4j-api-",
             "zstd-jni-", "lz4-java-", "snappy-java-", "commons-compress-", "frocksdbjni-");
 
+    /** What the examples command adds: parquet-java and the shaded Hadoop client it needs (pom.xml says why). */
+    private static final List<String> PARQUET_JARS = List.of("parquet-", "hadoop-client-api-", "hadoop-client-runtime-",
+            "aircompressor-", "commons-pool-", "jts-core-", "javax.annotation-api-", "commons-logging-");
+
     /** What a command printed and returned. */
     record Run(int exitCode, String out, String err) {
     }
@@ -32,6 +36,11 @@ final class FlinkFreeClassLoader {
 
     /** The loader; {@code first} entries (folders) come before everything, so they can shadow resources. */
     static URLClassLoader create(Path... first) throws Exception {
+        return create(List.of(), first);
+    }
+
+    /** The loader with more jars allowed (name prefixes). */
+    static URLClassLoader create(List<String> moreJars, Path... first) throws Exception {
         List<URL> urls = new ArrayList<>();
         for (Path p : first) {
             urls.add(p.toUri().toURL());
@@ -42,7 +51,8 @@ final class FlinkFreeClassLoader {
             // The project's own classes: target/classes, or its jar (failsafe tests the packaged jar).
             boolean projectClasses = path.endsWith(Path.of("target", "classes"))
                     || (name.startsWith("listening-sequence-builder-") && name.endsWith(".jar"));
-            if (projectClasses || ALLOWED_JARS.stream().anyMatch(name::startsWith)) {
+            if (projectClasses || ALLOWED_JARS.stream().anyMatch(name::startsWith)
+                    || moreJars.stream().anyMatch(name::startsWith)) {
                 urls.add(path.toUri().toURL());
             }
         }
@@ -71,6 +81,33 @@ final class FlinkFreeClassLoader {
             } finally {
                 current.setContextClassLoader(previous);
             }
+        }
+    }
+
+    /** Runs {@code examples} in a fresh loader without Flink (the reader's libraries plus Parquet's). */
+    static Run examples(String... args) throws Exception {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try (URLClassLoader loader = create(PARQUET_JARS)) {
+            assertFlinkFree(loader);
+            Method run = loader.loadClass("dev.listenseq.examples.ExamplesCommand").getMethod("run", List.class, PrintStream.class);
+            Thread current = Thread.currentThread();
+            ClassLoader previous = current.getContextClassLoader();
+            current.setContextClassLoader(loader);
+            try {
+                int code = (int) run.invoke(null, List.of(args), new PrintStream(err, true, StandardCharsets.UTF_8));
+                return new Run(code, "", err.toString(StandardCharsets.UTF_8));
+            } finally {
+                current.setContextClassLoader(previous);
+            }
+        }
+    }
+
+    private static void assertFlinkFree(ClassLoader loader) {
+        try {
+            loader.loadClass("org.apache.flink.api.common.JobID");
+            throw new AssertionError("the loader must really lack Flink, or running in it proves nothing");
+        } catch (ClassNotFoundException expected) {
+            // As it should be.
         }
     }
 }
