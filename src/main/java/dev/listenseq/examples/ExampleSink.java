@@ -14,12 +14,17 @@ public interface ExampleSink extends AutoCloseable {
 
     /** A Parquet file for {@code .parquet}, JSON Lines for {@code .jsonl} or {@code .json}. */
     static ExampleSink open(Path out, long rowGroupBytes) throws IOException {
+        return parquet(out) ? new ParquetExamples(out, rowGroupBytes) : new JsonExamples(out);
+    }
+
+    /** Whether the file is Parquet (else JSON Lines); refuses other extensions before any work is done. */
+    static boolean parquet(Path out) {
         String name = out.getFileName().toString().toLowerCase(Locale.ROOT);
         if (name.endsWith(".parquet")) {
-            return new ParquetExamples(out, rowGroupBytes);
+            return true;
         }
         if (name.endsWith(".jsonl") || name.endsWith(".json")) {
-            return new JsonExamples(out);
+            return false;
         }
         throw new IllegalArgumentException("--out " + out + " has an unknown extension; use .parquet (training) or .jsonl (inspection)");
     }

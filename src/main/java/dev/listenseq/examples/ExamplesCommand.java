@@ -62,6 +62,7 @@ public final class ExamplesCommand {
             if (out == null) {
                 throw new ConfigException("examples needs --out FILE.parquet (or .jsonl to inspect)");
             }
+            ExampleSink.parquet(out);
             Settings settings = Settings.load("streaming", settingArgs);
             ExampleSettings es = ExampleSettings.from(settings, out);
             String input = settings.get(ConfigKeys.TOPIC_INPUT);
