@@ -34,9 +34,10 @@ class ArchitectureTest {
     }
 
     /**
-     * The reader is for feature consumers who run no Flink: it, and every project package it uses,
-     * imports no Flink class, and its own imports stay within kafka-clients, Avro, Jackson, slf4j,
-     * RocksDB and the JDK. (ReaderIT also runs the reader commands on a classpath without Flink.)
+     * The reader and the training examples are for feature consumers who run no Flink: they, and
+     * every project package they use, import no Flink class, and their own imports stay within
+     * kafka-clients, Avro, Jackson, slf4j, RocksDB, Parquet (examples) and the JDK. (ReaderIT and
+     * ExamplesIT also run the commands on a classpath without Flink.)
      */
     @Test
     void readerAndEverythingItUsesDoNotDependOnFlink() throws IOException {
@@ -45,17 +46,24 @@ class ArchitectureTest {
                 "import com.fasterxml.jackson.", "import org.slf4j.", "import org.rocksdb.", "import dev.listenseq.",
                 "import static java.");
         List<String> unexpected = new ArrayList<>();
-        for (Path file : javaFiles(MAIN.resolve("reader"))) {
-            for (String line : Files.readAllLines(file)) {
-                if (line.startsWith("import ") && allowed.stream().noneMatch(line::startsWith)) {
-                    unexpected.add(file.getFileName() + ": " + line);
+        for (String pkg : List.of("reader", "examples")) {
+            List<String> rules = new ArrayList<>(allowed);
+            if (pkg.equals("examples")) {
+                rules.add("import org.apache.parquet.");
+            }
+            for (Path file : javaFiles(MAIN.resolve(pkg))) {
+                for (String line : Files.readAllLines(file)) {
+                    if (line.startsWith("import ") && rules.stream().noneMatch(line::startsWith)) {
+                        unexpected.add(pkg + "/" + file.getFileName() + ": " + line);
+                    }
                 }
             }
         }
-        assertEquals(List.of(), unexpected, "reader/ may use kafka-clients, Avro, Jackson, slf4j, RocksDB and the JDK only");
+        assertEquals(List.of(), unexpected,
+                "reader/ and examples/ may use kafka-clients, Avro, Jackson, slf4j, RocksDB, Parquet and the JDK only");
 
         Set<String> used = new TreeSet<>();
-        Deque<String> toVisit = new ArrayDeque<>(List.of("reader"));
+        Deque<String> toVisit = new ArrayDeque<>(List.of("reader", "examples"));
         while (!toVisit.isEmpty()) {
             String pkg = toVisit.pop();
             if (!used.add(pkg) || pkg.equals("avro")) {
@@ -70,11 +78,11 @@ class ArchitectureTest {
                 }
             }
         }
-        assertTrue(used.containsAll(List.of("reader", "codec", "avro")), "the reader uses the codec: " + used);
+        assertTrue(used.containsAll(List.of("reader", "examples", "codec", "avro")), "the reader uses the codec: " + used);
         for (String pkg : used) {
             if (!pkg.equals("avro")) {
                 assertEquals(List.of(), importing(MAIN.resolve(pkg), "import org.apache.flink"),
-                        pkg + "/ is used by the reader and must not import Flink");
+                        pkg + "/ is used by the reader or the examples and must not import Flink");
             }
         }
     }

@@ -4,6 +4,8 @@ import dev.listenseq.config.ConfigException;
 import dev.listenseq.config.ConfigKey;
 import dev.listenseq.config.ConfigKeys;
 import dev.listenseq.config.StartupException;
+import dev.listenseq.examples.ExamplesCommand;
+import dev.listenseq.examples.ExamplesCommand;
 import dev.listenseq.reader.ReaderCommands;
 
 import java.util.Arrays;
@@ -12,7 +14,8 @@ import java.util.Set;
 
 /**
  * The command-line entry point: {@code demo}, {@code stream}, the feature consumers' commands
- * ({@code get}, {@code tail}, {@code export}, {@code serve}; Flink-free, in the reader package),
+ * ({@code get}, {@code tail}, {@code export}, {@code serve}, {@code examples}; Flink-free, in the reader
+ * and examples packages),
  * {@code backfill} or {@code help}; the development tools (bench, cluster ...) live in src/tools. Thin on purpose:
  * parse settings, hand over to the command. Nothing here logs, so the demo can route logging to a
  * file before the first logger is created.
@@ -20,7 +23,7 @@ import java.util.Set;
 public final class Main {
 
     /** Commands of src/tools (benchmarks, local cluster, chaos): not in the job jar; ./listenseq runs them. */
-    private static final Set<String> TOOLS = Set.of("bench", "reader-bench", "cluster", "chaos");
+    private static final Set<String> TOOLS = Set.of("bench", "reader-bench", "examples-bench", "cluster", "chaos");
 
     private Main() {
     }
@@ -54,6 +57,8 @@ public final class Main {
             case "export":
             case "serve":
                 return ReaderCommands.run(command, rest, System.out, System.err);
+            case "examples":
+                return ExamplesCommand.run(rest, System.err);
             case "help":
             case "--help":
             case "-h":
@@ -116,6 +121,8 @@ public final class Main {
                 "",
                 "feature consumers (no Flink needed; same job file and --key value settings):"));
         ReaderCommands.HELP.forEach(System.out::println);
+        ExamplesCommand.HELP.forEach(System.out::println);
+        ExamplesCommand.HELP.forEach(System.out::println);
         System.out.println(String.join("\n",
                 "",
                 "development tools (src/tools: run from a source checkout with ./listenseq; not in the job jar):",
@@ -124,6 +131,12 @@ public final class Main {
                 "           --cluster.kill-taskmanager-after 30s kills one TaskManager and prints the recovery time.",
                 "  reader-bench [--users N] [--items N] [--requests N]",
                 "           get latency from the library and over HTTP on loopback, and memory per user",
+                "  examples-bench [--events N] [--users N] [--songs N] [--heap SIZE] [--format parquet|jsonl]",
+                "           [--history direct|job]: examples/s and peak memory of `examples` in a child JVM with a",
+                "           capped heap, over a generated history (default 1,000,000 events; BENCHMARKS.md)",
+                "  examples-bench [--events N] [--users N] [--songs N] [--heap SIZE] [--format parquet|jsonl]",
+                "           [--history direct|job]: examples/s and peak memory of `examples` in a child JVM with a",
+                "           capped heap, over a generated history (default 1,000,000 events; BENCHMARKS.md)",
                 "  bench    throughput, latency and scaling against a pass-through job and Kafka Streams, in one",
                 "           run on this machine (BENCHMARKS.md). Flags (default): --events N (600000) --users N",
                 "           (100000) --songs N (100000) --seed N (42) --runs N (1) --partitions N (4)",

@@ -217,6 +217,27 @@ public final class ConfigKeys {
             "Reader: not ready when more records than this wait to be read (over all partitions, committed records only).");
     public static final ConfigKey<Duration> READER_MAX_LAG = ConfigKey.duration("reader.ready.max-lag", "1m", Duration.ofSeconds(1),
             "Reader: not ready when records wait to be read and the newest record read is older (Kafka record time) than this.");
+    public static final ConfigKey<Instant> EXAMPLES_FROM = ConfigKey.optionalInstant("examples.from",
+            "examples: first input record time to read for labels (Kafka record timestamp; epoch ms, ISO-8601 or a date). Unset: the start of each partition. Alias `--from`.");
+    public static final ConfigKey<Instant> EXAMPLES_TO = ConfigKey.optionalInstant("examples.to",
+            "examples: read input records before this time (exclusive). Unset: up to the end offsets when the command starts. Alias `--to`.");
+    public static final ConfigKey<String> EXAMPLES_LABEL_TYPES = ConfigKey.text("examples.label-types", "play,like,collect",
+            "examples: event types that make a positive example, comma-separated among play, like, collect (a play only when completed past examples.min-completion).");
+    public static final ConfigKey<Double> EXAMPLES_MIN_COMPLETION = ConfigKey.decimal("examples.min-completion", 0.8, 0, 1,
+            "examples: a PLAY is a positive when played_ms / duration_ms (weights.default-duration when unknown) is at least this.");
+    public static final ConfigKey<Integer> EXAMPLES_SEQUENCE_LENGTH = ConfigKey.integer("examples.sequence-length", 50, 1, 10_000,
+            "examples: length L of every per-position array: the L most recent items of the sequence, padded with 0 and masked.");
+    public static final ConfigKey<Integer> EXAMPLES_VOCAB_MIN_COUNT = ConfigKey.integer("examples.vocab-min-count", 2, 1, Integer.MAX_VALUE,
+            "examples: a new song or artist id enters the vocabulary when it occurs in at least this many input events of the run; rarer ids map to the out-of-vocabulary index 1.");
+    public static final ConfigKey<String> EXAMPLES_VOCAB = ConfigKey.optionalText("examples.vocab",
+            "examples: vocabulary file, read when it exists (existing ids keep their index) and rewritten with new ids appended. Default: vocab.tsv beside the output file.");
+    public static final ConfigKey<String> EXAMPLES_ROW_GROUP_SIZE = ConfigKey.text("examples.row-group-size", "32m",
+            "examples: target Parquet row group size (bytes, e.g. 32m): the unit a training reader shards and reads at once.");
+    public static final ConfigKey<Integer> EXAMPLES_BUCKET_RECORDS = ConfigKey.integer("examples.bucket-records", 500_000, 1_000, Integer.MAX_VALUE,
+            "examples: labels and snapshots are spilled to disk in buckets by user, sized for about this many records each; one bucket is in memory at a time.");
+    public static final ConfigKey<String> EXAMPLES_SPILL_DIR = ConfigKey.optionalText("examples.spill-dir",
+            "examples: folder for the spill files (removed at the end; needs about the size of the labelled users' history). Default: the JVM's temporary directory.");
+
     public static final ConfigKey<Integer> CLUSTER_TASKMANAGERS = ConfigKey.integer("cluster.taskmanagers", 2, 1, 8,
             "Cluster command: TaskManager processes (one slot each); at least parallelism.");
     public static final ConfigKey<Duration> CLUSTER_KILL_AFTER = ConfigKey.optionalDuration("cluster.kill-taskmanager-after",
@@ -243,6 +264,8 @@ public final class ConfigKeys {
             READER_HISTORY_TOPIC, READER_STORE_DIR, READER_HTTP_PORT, READER_HTTP_BIND, READER_HTTP_TOKEN,
             READER_HTTP_THREADS, READER_HTTP_QUEUE, READER_HTTP_TIMEOUT, READER_HTTP_MAX_RESPONSE,
             READER_MAX_SILENCE, READER_MAX_LAG_RECORDS, READER_MAX_LAG,
+            EXAMPLES_FROM, EXAMPLES_TO, EXAMPLES_LABEL_TYPES, EXAMPLES_MIN_COMPLETION, EXAMPLES_SEQUENCE_LENGTH,
+            EXAMPLES_VOCAB_MIN_COUNT, EXAMPLES_VOCAB, EXAMPLES_ROW_GROUP_SIZE, EXAMPLES_BUCKET_RECORDS, EXAMPLES_SPILL_DIR,
             CLUSTER_TASKMANAGERS, CLUSTER_KILL_AFTER, CLUSTER_WORK_DIR),
             PLAY_SOURCE_WEIGHTS.values());
 

@@ -68,7 +68,7 @@ public record ReaderConfig(String bootstrapServers, String topic, String history
     }
 
     /** Consumer properties: byte arrays, read_committed (exactly-once output is visible only when committed), no group. */
-    Properties consumerProperties() {
+    public Properties consumerProperties() {
         Properties props = new Properties();
         props.putAll(clientProperties);
         props.put("bootstrap.servers", bootstrapServers);

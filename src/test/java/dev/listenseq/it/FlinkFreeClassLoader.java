@@ -31,6 +31,10 @@ final class FlinkFreeClassLoader {
     /** A line of the dependency plugin's list: group:artifact:jar:version:scope (and maybe a module name). */
     private static final Pattern DEPENDENCY = Pattern.compile("^\\s*[^:\\s]+:([^:]+):jar:([^:]+):\\w+.*$");
 
+    /** What the examples command adds: parquet-java and the shaded Hadoop client it needs (pom.xml says why). */
+    private static final List<String> PARQUET_JARS = List.of("parquet-", "hadoop-client-api-", "hadoop-client-runtime-",
+            "aircompressor-", "commons-pool-", "jts-core-", "javax.annotation-api-", "commons-logging-");
+
     /** What a command printed and returned. */
     record Run(int exitCode, String out, String err) {
     }
@@ -40,6 +44,11 @@ final class FlinkFreeClassLoader {
 
     /** The loader; {@code first} entries (folders) come before everything, so they can shadow resources. */
     static URLClassLoader create(Path... first) throws Exception {
+        return create(List.of(), first);
+    }
+
+    /** The loader with more jars allowed (name prefixes). */
+    static URLClassLoader create(List<String> moreJars, Path... first) throws Exception {
         List<URL> urls = new ArrayList<>();
         for (Path p : first) {
             urls.add(p.toUri().toURL());
@@ -60,7 +69,10 @@ final class FlinkFreeClassLoader {
             }
         }
         for (Path p : classpath) {
-            if (LOGGING_JARS.stream().anyMatch(p.getFileName().toString()::startsWith)) {
+            String name = p.getFileName().toString();
+            if (LOGGING_JARS.stream().anyMatch(name::startsWith) || moreJars.stream().anyMatch(name::startsWith)
+                    || !moreJars.isEmpty() && (p.endsWith(Path.of("target", "classes"))
+                            || name.startsWith("listening-sequence-builder-") && name.endsWith(".jar"))) {
                 urls.add(p.toUri().toURL());
             }
         }
@@ -89,6 +101,33 @@ final class FlinkFreeClassLoader {
             } finally {
                 current.setContextClassLoader(previous);
             }
+        }
+    }
+
+    /** Runs {@code examples} in a fresh loader without Flink (the reader's libraries plus Parquet's). */
+    static Run examples(String... args) throws Exception {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try (URLClassLoader loader = create(PARQUET_JARS)) {
+            assertFlinkFree(loader);
+            Method run = loader.loadClass("dev.listenseq.examples.ExamplesCommand").getMethod("run", List.class, PrintStream.class);
+            Thread current = Thread.currentThread();
+            ClassLoader previous = current.getContextClassLoader();
+            current.setContextClassLoader(loader);
+            try {
+                int code = (int) run.invoke(null, List.of(args), new PrintStream(err, true, StandardCharsets.UTF_8));
+                return new Run(code, "", err.toString(StandardCharsets.UTF_8));
+            } finally {
+                current.setContextClassLoader(previous);
+            }
+        }
+    }
+
+    private static void assertFlinkFree(ClassLoader loader) {
+        try {
+            loader.loadClass("org.apache.flink.api.common.JobID");
+            throw new AssertionError("the loader must really lack Flink, or running in it proves nothing");
+        } catch (ClassNotFoundException expected) {
+            // As it should be.
         }
     }
 }

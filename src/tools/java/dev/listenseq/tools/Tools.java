@@ -2,6 +2,7 @@ package dev.listenseq.tools;
 
 import dev.listenseq.app.Main;
 import dev.listenseq.bench.BenchCommand;
+import dev.listenseq.bench.ExamplesBench;
 import dev.listenseq.bench.ReaderBench;
 import dev.listenseq.cluster.ClusterCommand;
 
@@ -27,6 +28,8 @@ public final class Tools {
                     return BenchCommand.run(rest);
                 case "reader-bench":
                     return ReaderBench.run(rest);
+                case "examples-bench":
+                    return ExamplesBench.run(rest);
                 case "cluster":
                     return ClusterCommand.run(rest);
                 default:

@@ -1,0 +1,192 @@
+package dev.listenseq.examples;
+
+import dev.listenseq.avro.ListenType;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Scratch files of one run: labels and history records split into buckets by user, so that one
+ * bucket at a time is joined in memory. Private to the run and deleted at its end; the layout is
+ * length-prefixed fields in {@link DataOutputStream} order and is no interchange format.
+ *
+ * <p>A snapshot entry records the user, whether it is an erasure (a tombstone), the version and
+ * as_of (so the join needs no decoding), and the encoded snapshot, read back by position only for
+ * the snapshots that answer a label.
+ */
+final class Spill implements AutoCloseable {
+
+    /** A snapshot (or erasure) of the history, as spilled: value at {@code position} of the bucket's file. */
+    record SnapshotEntry(String userId, boolean erasure, long version, long asOf, long position, int size) {
+    }
+
+    private final Path dir;
+    private final int buckets;
+    private final DataOutputStream[] labels;
+    private final DataOutputStream[] snapshots;
+    private long bytes;
+
+    Spill(Path parent, int buckets) throws IOException {
+        Files.createDirectories(parent);
+        this.dir = Files.createTempDirectory(parent, "listenseq-examples-");
+        this.buckets = buckets;
+        this.labels = new DataOutputStream[buckets];
+        this.snapshots = new DataOutputStream[buckets];
+    }
+
+    int buckets() {
+        return buckets;
+    }
+
+    int bucket(String userId) {
+        return Math.floorMod(userId.hashCode(), buckets);
+    }
+
+    /** Bytes written to the spill so far. */
+    long bytes() {
+        return bytes;
+    }
+
+    void addLabel(Label l) throws IOException {
+        DataOutputStream out = stream(labels, "labels", bucket(l.userId()));
+        int before = out.size();
+        writeString(out, l.userId());
+        out.writeLong(l.time());
+        writeString(out, l.eventId());
+        writeString(out, l.songId());
+        writeString(out, l.artistId());
+        out.writeByte(l.type().ordinal());
+        out.writeInt(l.partition());
+        out.writeLong(l.offset());
+        bytes += out.size() - before;
+    }
+
+    void addSnapshot(String userId, long version, long asOf, byte[] value) throws IOException {
+        DataOutputStream out = stream(snapshots, "snapshots", bucket(userId));
+        int before = out.size();
+        writeString(out, userId);
+        out.writeBoolean(value == null);
+        out.writeLong(version);
+        out.writeLong(asOf);
+        out.writeInt(value == null ? 0 : value.length);
+        if (value != null) {
+            out.write(value);
+        }
+        bytes += out.size() - before;
+    }
+
+    /** Closes the writers: call once, after the last add and before reading. */
+    void finishWriting() throws IOException {
+        for (DataOutputStream[] streams : List.of(labels, snapshots)) {
+            for (int i = 0; i < streams.length; i++) {
+                if (streams[i] != null) {
+                    streams[i].close();
+                    streams[i] = null;
+                }
+            }
+        }
+    }
+
+    List<Label> readLabels(int bucket) throws IOException {
+        List<Label> out = new ArrayList<>();
+        Path file = dir.resolve("labels-" + bucket);
+        if (!Files.exists(file)) {
+            return out;
+        }
+        ListenType[] types = ListenType.values();
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
+            while (true) {
+                String user;
+                try {
+                    user = readString(in);
+                } catch (EOFException end) {
+                    return out;
+                }
+                out.add(new Label(user, in.readLong(), readString(in), readString(in), readString(in),
+                        types[in.readByte()], in.readInt(), in.readLong()));
+            }
+        }
+    }
+
+    /** The bucket's history entries in the order they were read from the topic. */
+    List<SnapshotEntry> readSnapshots(int bucket) throws IOException {
+        List<SnapshotEntry> out = new ArrayList<>();
+        Path file = dir.resolve("snapshots-" + bucket);
+        if (!Files.exists(file)) {
+            return out;
+        }
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
+            long position = 0;
+            while (true) {
+                String user;
+                try {
+                    user = readString(in);
+                } catch (EOFException end) {
+                    return out;
+                }
+                boolean erasure = in.readBoolean();
+                long version = in.readLong();
+                long asOf = in.readLong();
+                int size = in.readInt();
+                position += 4 + user.getBytes(StandardCharsets.UTF_8).length + 1 + 8 + 8 + 4;
+                out.add(new SnapshotEntry(user, erasure, version, asOf, position, size));
+                in.skipNBytes(size);
+                position += size;
+            }
+        }
+    }
+
+    /** Random access to a bucket's encoded snapshots. */
+    RandomAccessFile snapshotValues(int bucket) throws IOException {
+        return new RandomAccessFile(dir.resolve("snapshots-" + bucket).toFile(), "r");
+    }
+
+    boolean hasSnapshots(int bucket) {
+        return Files.exists(dir.resolve("snapshots-" + bucket));
+    }
+
+    private DataOutputStream stream(DataOutputStream[] streams, String kind, int bucket) throws IOException {
+        if (streams[bucket] == null) {
+            streams[bucket] = new DataOutputStream(new BufferedOutputStream(
+                    Files.newOutputStream(dir.resolve(kind + "-" + bucket)), 1 << 16));
+        }
+        return streams[bucket];
+    }
+
+    private static void writeString(DataOutputStream out, String s) throws IOException {
+        if (s == null) {
+            out.writeInt(-1);
+            return;
+        }
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        out.writeInt(b.length);
+        out.write(b);
+    }
+
+    private static String readString(DataInputStream in) throws IOException {
+        int n = in.readInt();
+        return n < 0 ? null : new String(in.readNBytes(n), StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() throws IOException {
+        finishWriting();
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}
