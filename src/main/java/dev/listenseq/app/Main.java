@@ -1,6 +1,8 @@
 package dev.listenseq.app;
 
 import dev.listenseq.bench.BenchCommand;
+import dev.listenseq.chaos.ChaosCommand;
+import dev.listenseq.chaos.ChaosOptions;
 import dev.listenseq.config.ConfigException;
 import dev.listenseq.config.ConfigKey;
 import dev.listenseq.config.ConfigKeys;
@@ -13,9 +15,9 @@ import java.util.List;
 /**
  * The command-line entry point: {@code demo}, {@code stream}, the feature consumers' commands
  * ({@code get}, {@code tail}, {@code export}, {@code serve}; Flink-free, in the reader package),
- * {@code backfill}, {@code cluster}, {@code reader-bench} or {@code help}. Thin on purpose:
- * parse settings, hand over to the command. Nothing here logs, so the demo can route logging to a
- * file before the first logger is created.
+ * {@code backfill}, {@code cluster}, {@code reader-bench}, {@code bench}, {@code chaos} or {@code help}.
+ * Thin on purpose: parse settings, hand over to the command. Nothing here logs, so the demo can route
+ * logging to a file before the first logger is created.
  */
 public final class Main {
 
@@ -60,6 +62,9 @@ public final class Main {
                     break;
                 case "bench":
                     System.exit(BenchCommand.run(rest));
+                    break;
+                case "chaos":
+                    System.exit(ChaosCommand.run(rest));
                     break;
                 case "help":
                 case "--help":
@@ -117,6 +122,7 @@ public final class Main {
                 "           --worker-heap SIZE (2g) --bootstrap-servers HOST:PORT (embedded broker) --work-dir DIR",
                 "           (a new temp folder) --jfr true (a JFR profile per case in the work folder); any key",
                 "           below as --key value applies to every case.",
+                String.join("\n", ChaosOptions.HELP),
                 "  help     this text",
                 "",
                 "keys (default):"));

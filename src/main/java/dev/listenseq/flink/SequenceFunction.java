@@ -4,6 +4,7 @@ import dev.listenseq.avro.ListenEvent;
 import dev.listenseq.avro.UserSequence;
 import dev.listenseq.avro.state.ItemState;
 import dev.listenseq.avro.state.UserState;
+import dev.listenseq.chaos.FaultHook;
 import dev.listenseq.codec.DecodeException;
 import dev.listenseq.codec.SingleObjectCodec;
 import dev.listenseq.kafka.RawRecord;
@@ -76,6 +77,8 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
     private transient SnapshotBuilder snapshots;
     private transient EmitThrottle throttle;
     private transient SingleObjectCodec<ListenEvent> codec;
+    /** The chaos suite's fault-injection hook; null (off) unless its global job parameter is set. */
+    private transient FaultHook faultHook;
 
     private transient Counter applied;
     private transient Counter duplicates;
@@ -116,6 +119,7 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
         snapshots = new SnapshotBuilder(weighting);
         throttle = new EmitThrottle(emitMinIntervalMs);
         codec = SingleObjectCodec.of(ListenEvent.class);
+        faultHook = FaultHook.from(getRuntimeContext().getGlobalJobParameters());
 
         MetricGroup metrics = JobMetrics.group(getRuntimeContext().getMetricGroup());
         applied = metrics.counter(JobMetrics.APPLIED);
@@ -130,6 +134,9 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
 
     @Override
     public void processElement(KeyedRecord in, Context ctx, Collector<UserSequence> out) throws Exception {
+        if (faultHook != null) {
+            faultHook.beforeRecord();
+        }
         ListenEvent event = decode(in.record);
         if (eventTimeOrder) {
             hold(in.record, event, ctx);
