@@ -109,6 +109,9 @@ public final class ChaosRun {
                 List<String> violations = check(checks, config, replay, target, started);
                 Result result = new Result(faults, violations);
                 report(result, started);
+                if (!target.observations().isEmpty()) {
+                    out.println("Also seen: " + target.observations());
+                }
                 return result;
             }
         }

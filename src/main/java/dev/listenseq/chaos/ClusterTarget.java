@@ -26,6 +26,7 @@ final class ClusterTarget implements JobTarget {
     private final boolean highAvailability;
     private LocalFlinkCluster cluster;
     private String jobId;
+    private int selfExits;
 
     /** @param highAvailability run ZooKeeper and ZooKeeper HA, so the JobManager can be killed too */
     ClusterTarget(Path dir, List<String> classpath, Path jobJar, boolean highAvailability) {
@@ -95,6 +96,11 @@ final class ClusterTarget implements JobTarget {
 
     @Override
     public void checkAlive() throws Exception {
+        for (LocalFlinkCluster.Node exited : cluster.replaceExitedTaskManagers()) {
+            selfExits++;
+            System.out.printf("        %s (pid %d) exited by itself with code %d (see %s); started a replacement%n",
+                    exited.name(), exited.pid(), exited.process().exitValue(), exited.log());
+        }
         String state;
         try {
             state = cluster.jobState(jobId);
@@ -104,6 +110,12 @@ final class ClusterTarget implements JobTarget {
         if (state.equals("FAILED") || state.equals("CANCELED") || state.equals("FINISHED")) {
             throw new IllegalStateException("job " + jobId + " ended " + state + "; logs in " + logs());
         }
+    }
+
+    @Override
+    public String observations() {
+        return selfExits == 0 ? "" : selfExits + " TaskManager(s) exited by themselves (a fatal error, not a kill"
+                + " of ours) and were replaced; see the logs in " + logs();
     }
 
     @Override

@@ -17,8 +17,16 @@ interface JobTarget extends AutoCloseable {
      */
     long inject(FaultKind kind, java.util.Random random) throws Exception;
 
-    /** Throws if the job can no longer recover by itself (failed for good, process gone). */
+    /**
+     * Supervises the job's processes (replaces what exited by itself, as Kubernetes would) and throws
+     * if the job can no longer recover by itself (failed for good, process gone).
+     */
     void checkAlive() throws Exception;
+
+    /** Anything the target saw happen besides the injected faults, for the report; empty if nothing. */
+    default String observations() {
+        return "";
+    }
 
     /** Where to look when something goes wrong. */
     String logs();

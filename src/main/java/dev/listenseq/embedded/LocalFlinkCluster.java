@@ -280,6 +280,19 @@ public final class LocalFlinkCluster implements AutoCloseable {
         node.process().waitFor(30, TimeUnit.SECONDS);
     }
 
+    /**
+     * Starts a replacement for every TaskManager whose process exited by itself (Flink stops a
+     * TaskManager on a fatal error), as a supervisor such as Kubernetes would; returns the exited ones.
+     */
+    public List<Node> replaceExitedTaskManagers() throws IOException {
+        List<Node> exited = taskManagers.stream().filter(n -> !n.process().isAlive()).toList();
+        for (Node node : exited) {
+            taskManagers.remove(node);
+            startTaskManager();
+        }
+        return exited;
+    }
+
     public List<Node> taskManagers() {
         return List.copyOf(taskManagers);
     }
