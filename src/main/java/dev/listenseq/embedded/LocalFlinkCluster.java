@@ -52,6 +52,8 @@ public final class LocalFlinkCluster implements AutoCloseable {
             "java.base/java.util.concurrent.locks");
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** How long processes may take to come up: minutes, as on a shared machine under heavy load (seen: > 2). */
+    private static final Duration START_TIMEOUT = Duration.ofMinutes(5);
 
     private final Path dir;
     private final Path confDir;
@@ -114,7 +116,7 @@ public final class LocalFlinkCluster implements AutoCloseable {
             for (int i = 0; i < taskManagers; i++) {
                 cluster.startTaskManager();
             }
-            cluster.awaitTaskManagers(taskManagers, Duration.ofMinutes(2));
+            cluster.awaitTaskManagers(taskManagers, START_TIMEOUT);
             return cluster;
         } catch (Exception e) {
             cluster.close();
@@ -211,7 +213,7 @@ public final class LocalFlinkCluster implements AutoCloseable {
         Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("log").resolve("zookeeper.out").toFile()).start();
         zooKeeper = new Node("zookeeper", process, log, 0);
-        await(Duration.ofMinutes(2), "ZooKeeper on port " + port, () -> {
+        await(START_TIMEOUT, "ZooKeeper on port " + port, () -> {
             try (java.net.Socket socket = new java.net.Socket("localhost", port)) {
                 return true;
             } catch (IOException e) {
@@ -229,7 +231,7 @@ public final class LocalFlinkCluster implements AutoCloseable {
     public Node startJobManager() throws Exception {
         String name = ++jobManagersStarted == 1 ? "jobmanager" : "jobmanager-" + jobManagersStarted;
         jobManager = launch(name, JOBMANAGER_MAIN, "-Xmx448m", "-Xms448m", "-XX:MaxMetaspaceSize=192m");
-        awaitRest(Duration.ofMinutes(2));
+        awaitRest(START_TIMEOUT);
         return jobManager;
     }
 
