@@ -42,7 +42,10 @@ final class ClusterTarget implements JobTarget {
         cluster = LocalFlinkCluster.start(dir, classpath, TASKMANAGERS, Map.of(
                 "restart-strategy.type", "fixed-delay",
                 "restart-strategy.fixed-delay.attempts", String.valueOf(Integer.MAX_VALUE),
-                "restart-strategy.fixed-delay.delay", "1s"), highAvailability);
+                "restart-strategy.fixed-delay.delay", "1s",
+                // A killed process is noticed at once (its connections are refused); the 5 s default of
+                // the local cluster made live TaskManagers time out on a machine at load 30 (ChaosIT).
+                "heartbeat.timeout", "30000"), highAvailability);
         List<String> program = new ArrayList<>(List.of("stream"));
         program.addAll(streamArgs);
         jobId = cluster.submit(jobJar, "dev.listenseq.app.Main", program);
