@@ -154,8 +154,18 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /** Stops the broker and starts it again on the same port and log (the controller keeps running). */
     public void restartBroker() throws Exception {
+        stopBroker();
+        startBroker();
+    }
+
+    /** Stops the broker (a controlled shutdown); its log stays, the controller keeps running. */
+    public void stopBroker() {
+        cluster.brokers().values().forEach(BrokerServer::shutdown);
+    }
+
+    /** Starts a broker stopped by {@link #stopBroker()} again, on its port and its log. */
+    public void startBroker() throws Exception {
         for (BrokerServer broker : cluster.brokers().values()) {
-            broker.shutdown();
             broker.startup();
         }
         cluster.waitForReadyBrokers();

@@ -125,6 +125,8 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
     private transient SingleObjectCodec<ListenEvent> codec;
     /** The largest Kafka record timestamp this subtask has read since it started: its input's progress. */
     private transient long inputProgressMs;
+    /** The chaos suite's fault-injection hook; null (off) unless its global job parameter is set. */
+    private transient FaultHook faultHook;
 
     private transient Counter applied;
     private transient Counter duplicates;
@@ -211,6 +213,7 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
         throttle = new EmitThrottle(emitMinIntervalMs);
         codec = SingleObjectCodec.of(ListenEvent.class);
         inputProgressMs = Long.MIN_VALUE;
+        faultHook = FaultHook.from(getRuntimeContext().getGlobalJobParameters());
 
         MetricGroup metrics = JobMetrics.group(getRuntimeContext().getMetricGroup());
         applied = metrics.counter(JobMetrics.APPLIED);
@@ -228,6 +231,9 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
 
     @Override
     public void processElement(KeyedRecord in, Context ctx, Collector<SnapshotRecord> out) throws Exception {
+        if (faultHook != null) {
+            faultHook.beforeRecord();
+        }
         inputProgressMs = Math.max(inputProgressMs, in.record.timestamp);
         if (in.record.value == null) {
             erase(ctx, out);

@@ -38,6 +38,8 @@ public final class LocalFlinkCluster implements AutoCloseable {
     /** Entry points of a standalone session cluster, as the distribution's scripts start them. */
     static final String JOBMANAGER_MAIN = "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint";
     static final String TASKMANAGER_MAIN = "org.apache.flink.runtime.taskexecutor.TaskManagerRunner";
+    /** ZooKeeper's own standalone server, as Flink's shaded copy of it ships in every Flink classpath. */
+    static final String ZOOKEEPER_MAIN = "org.apache.flink.shaded.zookeeper3.org.apache.zookeeper.server.ZooKeeperServerMain";
 
     /** What the job jar brings; the cluster's classpath leaves these out (file-name prefixes). */
     private static final List<String> JOB_JAR_CONTENT = List.of(
@@ -50,6 +52,8 @@ public final class LocalFlinkCluster implements AutoCloseable {
             "java.base/java.util.concurrent.locks");
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** How long processes may take to come up: minutes, as on a shared machine under heavy load (seen: > 2). */
+    private static final Duration START_TIMEOUT = Duration.ofMinutes(5);
 
     private final Path dir;
     private final Path confDir;
@@ -58,7 +62,9 @@ public final class LocalFlinkCluster implements AutoCloseable {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final List<Node> taskManagers = new ArrayList<>();
     private Node jobManager;
+    private Node zooKeeper;
     private int started;
+    private int jobManagersStarted;
 
     /** One cluster process: its OS process, log file and Prometheus port. */
     public record Node(String name, Process process, Path log, int prometheusPort) {
@@ -83,6 +89,17 @@ public final class LocalFlinkCluster implements AutoCloseable {
      */
     public static LocalFlinkCluster start(Path dir, List<String> classpath, int taskManagers,
                                           Map<String, String> extraConfig) throws Exception {
+        return start(dir, classpath, taskManagers, extraConfig, false);
+    }
+
+    /**
+     * As {@link #start(Path, List, int, Map)}; with {@code highAvailability} also a ZooKeeper server
+     * process and ZooKeeper HA (job graphs, checkpoint pointers and the leader in ZooKeeper, their data
+     * under dir/ha), so a JobManager killed and started again ({@link #killJobManager()},
+     * {@link #startJobManager()}) recovers the running jobs from their latest checkpoints.
+     */
+    public static LocalFlinkCluster start(Path dir, List<String> classpath, int taskManagers,
+                                          Map<String, String> extraConfig, boolean highAvailability) throws Exception {
         Files.createDirectories(dir.resolve("conf"));
         Files.createDirectories(dir.resolve("tmp"));
         Files.createDirectories(dir.resolve("log"));
@@ -90,14 +107,16 @@ public final class LocalFlinkCluster implements AutoCloseable {
         // Also when this JVM is stopped or dies of an exception: no cluster process outlives it.
         Runtime.getRuntime().addShutdownHook(new Thread(cluster::close, "local-flink-cluster-stop"));
         try {
-            cluster.writeConfig(extraConfig);
-            cluster.jobManager = cluster.launch("jobmanager", JOBMANAGER_MAIN, "-Xmx448m", "-Xms448m",
-                    "-XX:MaxMetaspaceSize=192m");
-            cluster.awaitRest(Duration.ofMinutes(2));
+            Map<String, String> config = new LinkedHashMap<>(extraConfig);
+            if (highAvailability) {
+                config.putAll(cluster.startZooKeeper());
+            }
+            cluster.writeConfig(config);
+            cluster.startJobManager();
             for (int i = 0; i < taskManagers; i++) {
                 cluster.startTaskManager();
             }
-            cluster.awaitTaskManagers(taskManagers, Duration.ofMinutes(2));
+            cluster.awaitTaskManagers(taskManagers, START_TIMEOUT);
             return cluster;
         } catch (Exception e) {
             cluster.close();
@@ -179,6 +198,48 @@ public final class LocalFlinkCluster implements AutoCloseable {
         return "\"" + value.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 
+    /** Starts a ZooKeeper server process on a free port; returns the Flink options that use it for HA. */
+    private Map<String, String> startZooKeeper() throws Exception {
+        int port = freePort();
+        Path data = dir.resolve("zookeeper");
+        Files.createDirectories(data);
+        Path log = dir.resolve("log").resolve("zookeeper.log");
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx128m", "-Dzookeeper.admin.enableServer=false", "-Dlog.file=" + log,
+                "-Dlog4j.configurationFile=" + confDir.resolve("log4j.properties").toUri(),
+                "-cp", classpath, ZOOKEEPER_MAIN, String.valueOf(port), data.toString()));
+        Files.createDirectories(confDir);
+        writeConfig(Map.of());
+        Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("log").resolve("zookeeper.out").toFile()).start();
+        zooKeeper = new Node("zookeeper", process, log, 0);
+        await(START_TIMEOUT, "ZooKeeper on port " + port, () -> {
+            try (java.net.Socket socket = new java.net.Socket("localhost", port)) {
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        return Map.of(
+                "high-availability.type", "zookeeper",
+                "high-availability.zookeeper.quorum", "localhost:" + port,
+                "high-availability.storageDir", dir.resolve("ha").toUri().toString(),
+                "high-availability.cluster-id", "/listenseq-local");
+    }
+
+    /** Starts a JobManager process (the first, or one in place of a killed one) and waits for its REST API. */
+    public Node startJobManager() throws Exception {
+        String name = ++jobManagersStarted == 1 ? "jobmanager" : "jobmanager-" + jobManagersStarted;
+        jobManager = launch(name, JOBMANAGER_MAIN, "-Xmx448m", "-Xms448m", "-XX:MaxMetaspaceSize=192m");
+        awaitRest(START_TIMEOUT);
+        return jobManager;
+    }
+
+    /** Kills the JobManager with {@code kill -9}; with HA a JobManager started after it takes over its jobs. */
+    public void killJobManager() throws Exception {
+        kill(jobManager);
+    }
+
     /** Starts one more TaskManager process (a replacement after a kill, or an extra one). */
     public Node startTaskManager() throws IOException {
         Node node = launch("taskmanager-" + (++started), TASKMANAGER_MAIN, "-Xmx512m", "-Xms512m",
@@ -209,12 +270,29 @@ public final class LocalFlinkCluster implements AutoCloseable {
 
     /** Kills a TaskManager the way a lost machine does: {@code kill -9}, no shutdown hooks. */
     public void killTaskManager(Node node) throws Exception {
+        kill(node);
+        taskManagers.remove(node);
+    }
+
+    private static void kill(Node node) throws Exception {
         Process kill = new ProcessBuilder("kill", "-9", String.valueOf(node.pid())).inheritIO().start();
         if (kill.waitFor() != 0) {
             throw new IllegalStateException("kill -9 " + node.pid() + " failed");
         }
         node.process().waitFor(30, TimeUnit.SECONDS);
-        taskManagers.remove(node);
+    }
+
+    /**
+     * Starts a replacement for every TaskManager whose process exited by itself (Flink stops a
+     * TaskManager on a fatal error), as a supervisor such as Kubernetes would; returns the exited ones.
+     */
+    public List<Node> replaceExitedTaskManagers() throws IOException {
+        List<Node> exited = taskManagers.stream().filter(n -> !n.process().isAlive()).toList();
+        for (Node node : exited) {
+            taskManagers.remove(node);
+            startTaskManager();
+        }
+        return exited;
     }
 
     public List<Node> taskManagers() {
@@ -321,7 +399,7 @@ public final class LocalFlinkCluster implements AutoCloseable {
     private void await(Duration timeout, String what, BooleanSupplier condition) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
-            if (!jobManager.process().isAlive()) {
+            if (jobManager != null && !jobManager.process().isAlive()) {
                 throw new IllegalStateException("the JobManager exited while waiting for " + what
                         + "; see " + logDir());
             }
@@ -347,6 +425,9 @@ public final class LocalFlinkCluster implements AutoCloseable {
         List<Node> all = new ArrayList<>(taskManagers);
         if (jobManager != null) {
             all.add(jobManager);
+        }
+        if (zooKeeper != null) {
+            all.add(zooKeeper);
         }
         for (Node node : all) {
             node.process().descendants().forEach(ProcessHandle::destroyForcibly);

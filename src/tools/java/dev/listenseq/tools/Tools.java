@@ -4,13 +4,14 @@ import dev.listenseq.app.Main;
 import dev.listenseq.bench.BenchCommand;
 import dev.listenseq.bench.ExamplesBench;
 import dev.listenseq.bench.ReaderBench;
+import dev.listenseq.chaos.ChaosCommand;
 import dev.listenseq.cluster.ClusterCommand;
 
 import java.util.Arrays;
 import java.util.List;
 
 /**
- * Entry point of the development tools in src/tools: benchmarks, the local multi-process cluster.
+ * Entry point of the development tools in src/tools: benchmarks, the local multi-process cluster, the chaos suite.
  * They are never on the job's classpath nor in its jar (the Kafka Streams baseline brings a second
  * RocksDB); {@code ./listenseq} runs them on the test classpath. {@code listenseq help} lists them.
  */
@@ -32,6 +33,8 @@ public final class Tools {
                     return ExamplesBench.run(rest);
                 case "cluster":
                     return ClusterCommand.run(rest);
+                case "chaos":
+                    return ChaosCommand.run(rest);
                 default:
                     System.err.println("unknown tool \"" + command + "\"; see ./listenseq help");
                     return 2;
