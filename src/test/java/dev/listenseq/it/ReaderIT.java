@@ -140,7 +140,8 @@ class ReaderIT extends BrokerTest {
                 UserSequence someone = truth.values().iterator().next();
                 replay.add(new ProducerRecord<>(out, bytes("junk-1"), random));
                 replay.add(new ProducerRecord<>(out, bytes("junk-2"), bytes("{\"user_id\":\"junk-2\",\"version\":99}")));
-                replay.add(new ProducerRecord<>(out, bytes("junk-3"), null));
+                // An empty value (a null value would be a tombstone: an erasure, not bad input).
+                replay.add(new ProducerRecord<>(out, bytes("junk-3"), new byte[0]));
                 replay.add(new ProducerRecord<>(out, bytes("mallory"), sequences.encode(someone)));
                 TestKafka.send(kafka, replay);
 
@@ -350,16 +351,20 @@ class ReaderIT extends BrokerTest {
      */
     @Test
     void snapshotsFromAnOlderSchemaVersionAreReadThroughTheSchemaFiles() throws Exception {
-        String current = Files.readString(Path.of("schemas", "UserSequence-v1.avsc"));
-        ObjectNode older = (ObjectNode) SnapshotJson.MAPPER.readTree(current);
+        String first = Files.readString(Path.of("schemas", "UserSequence-v1.avsc"));
+        ObjectNode older = (ObjectNode) SnapshotJson.MAPPER.readTree(first);
         ObjectNode item = (ObjectNode) older.get("fields").get(4).get("type").get("items");
         removeField(item, "artist_id");
         ObjectNode recent = (ObjectNode) older.get("fields").get(5).get("type").get("items");
         removeField(recent, "completion");
         Path build = dir.resolve("older-build");
         Files.createDirectories(build.resolve("schemas"));
+        // A build with one more, older version: it comes first, every released version moves up one.
         Files.writeString(build.resolve("schemas/UserSequence-v1.avsc"), older.toString());
-        Files.writeString(build.resolve("schemas/UserSequence-v2.avsc"), current);
+        for (int v = 1; Files.isRegularFile(Path.of("schemas", "UserSequence-v" + v + ".avsc")); v++) {
+            Files.copy(Path.of("schemas", "UserSequence-v" + v + ".avsc"),
+                    build.resolve("schemas/UserSequence-v" + (v + 1) + ".avsc"));
+        }
 
         Schema olderSchema = new Schema.Parser().parse(older.toString());
         GenericRecord song = new GenericData.Record(olderSchema.getField("items").schema().getElementType());

@@ -45,9 +45,19 @@ class ThirdPartyDecodeIT extends BrokerTest {
     static final MiniClusterExtension CLUSTER = TestKafka.miniCluster();
 
 
-    private static BinaryMessageDecoder<GenericRecord> plainDecoder(String file) throws Exception {
-        Schema schema = new Schema.Parser().parse(new File("schemas", file));
-        return new BinaryMessageDecoder<>(GenericData.get(), schema);
+    /**
+     * What a client holding the .avsc files does: read with the newest version of the record and
+     * resolve every released version by its fingerprint.
+     */
+    private static BinaryMessageDecoder<GenericRecord> plainDecoder(String name) throws Exception {
+        List<Schema> versions = new ArrayList<>();
+        for (int v = 1; new File("schemas", name + "-v" + v + ".avsc").isFile(); v++) {
+            versions.add(new Schema.Parser().parse(new File("schemas", name + "-v" + v + ".avsc")));
+        }
+        BinaryMessageDecoder<GenericRecord> decoder =
+                new BinaryMessageDecoder<>(GenericData.get(), versions.get(versions.size() - 1));
+        versions.forEach(decoder::addSchema);
+        return decoder;
     }
 
     @Test
@@ -69,7 +79,7 @@ class ThirdPartyDecodeIT extends BrokerTest {
         SequencePipeline.kafkaToKafka(env, config, true);
         env.executeAsync(config.jobName()).getJobExecutionResult().get(3, TimeUnit.MINUTES);
 
-        BinaryMessageDecoder<GenericRecord> events = plainDecoder("ListenEvent-v1.avsc");
+        BinaryMessageDecoder<GenericRecord> events = plainDecoder("ListenEvent");
         Set<DeadLetterReason> notAvro = EnumSet.of(UNDECODABLE, UNKNOWN_SCHEMA, EMPTY_VALUE);
         int decodedInput = 0;
         for (ListeningGenerator.Generated g : generated) {
@@ -82,7 +92,7 @@ class ThirdPartyDecodeIT extends BrokerTest {
         }
         assertTrue(decodedInput > 500, "most input is valid Avro: " + decodedInput);
 
-        BinaryMessageDecoder<GenericRecord> sequences = plainDecoder("UserSequence-v1.avsc");
+        BinaryMessageDecoder<GenericRecord> sequences = plainDecoder("UserSequence");
         SingleObjectCodec<UserSequence> ours = SingleObjectCodec.of(UserSequence.class);
         List<ConsumerRecord<byte[], byte[]>> output = TestKafka.readAll(kafka, config.topics().output());
         assertTrue(output.size() > 100, "the job wrote snapshots: " + output.size());
@@ -100,7 +110,7 @@ class ThirdPartyDecodeIT extends BrokerTest {
             assertEquals(expected.getItems().get(0).getLastType().name(), first.get("last_type").toString());
         }
 
-        BinaryMessageDecoder<GenericRecord> letters = plainDecoder("DeadLetter-v1.avsc");
+        BinaryMessageDecoder<GenericRecord> letters = plainDecoder("DeadLetter");
         List<ConsumerRecord<byte[], byte[]>> dlq = TestKafka.readAll(kafka, config.topics().dlq());
         long malformed = generated.stream().filter(g -> g.kind() == ListeningGenerator.Kind.MALFORMED).count();
         assertEquals(malformed, dlq.size());
