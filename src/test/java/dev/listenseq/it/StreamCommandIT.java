@@ -8,9 +8,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,41 +32,12 @@ class StreamCommandIT extends BrokerTest {
 
     private static final Pattern SAVEPOINT = Pattern.compile("Savepoint: (\\S+)\\.");
 
-    /** A running stream command and everything it printed. */
-    private static final class StreamProcess {
-        final Process process;
-        final StringBuffer output = new StringBuffer();
-
-        StreamProcess(List<String> args) throws Exception {
-            List<String> command = new ArrayList<>(List.of(
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx768m",
-                    "--add-opens=java.base/java.util=ALL-UNNAMED", "--add-opens=java.base/java.lang=ALL-UNNAMED",
-                    "-cp", System.getProperty("java.class.path"), "dev.listenseq.app.Main", "stream"));
-            command.addAll(args);
-            process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            Thread reader = new Thread(() -> {
-                try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                    for (String line = in.readLine(); line != null; line = in.readLine()) {
-                        output.append(line).append('\n');
-                    }
-                } catch (Exception e) {
-                    output.append("reader failed: ").append(e);
-                }
-            });
-            reader.setDaemon(true);
-            reader.start();
-        }
-
-        /** SIGTERM, then the savepoint path it reported. */
-        String terminate() throws Exception {
-            process.toHandle().destroy();
-            assertTrue(process.waitFor(3, TimeUnit.MINUTES), "stream did not stop:\n" + output);
-            assertEquals(0, process.exitValue(), "stream must exit cleanly on SIGTERM:\n" + output);
-            Thread.sleep(200);
-            Matcher m = SAVEPOINT.matcher(output);
-            assertTrue(m.find(), "no savepoint reported:\n" + output);
-            return m.group(1);
-        }
+    /** SIGTERM, then the savepoint path the command reported; it must exit cleanly. */
+    private static String stopWithSavepoint(StreamProcess stream) throws Exception {
+        assertEquals(0, stream.terminate(), "stream must exit cleanly on SIGTERM:\n" + stream.output);
+        Matcher m = SAVEPOINT.matcher(stream.output);
+        assertTrue(m.find(), "no savepoint reported:\n" + stream.output);
+        return m.group(1);
     }
 
     @Test
@@ -96,12 +64,12 @@ class StreamCommandIT extends BrokerTest {
         Map<String, Long> expected = new HashMap<>();
         produce(generator, 300, expected);
         awaitOutput(first, expected);
-        String savepoint = first.terminate();
+        String savepoint = stopWithSavepoint(first);
 
         produce(generator, 200, expected);
         StreamProcess second = new StreamProcess(concat(args, "--state.restore-from", savepoint));
         awaitOutput(second, expected);
-        second.terminate();
+        stopWithSavepoint(second);
 
         Map<String, List<Long>> versions = versionsByUser();
         for (Map.Entry<String, Long> e : expected.entrySet()) {
