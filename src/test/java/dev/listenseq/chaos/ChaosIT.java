@@ -16,21 +16,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The chaos suite, CI-sized, through the same {@link ChaosRun} as {@code ./listenseq chaos}: the job
- * jar on a multi-process cluster under live traffic, five faults of four kinds (an exception in the
- * keyed function, kill -9 of a TaskManager, the broker stopped and restarted on its log, kill -9 of a
- * TaskManager right after a checkpoint completes), then every check from the topics. The kill of the
- * whole {@code stream} process is left out: it needs {@code stream} to resume by itself.
+ * jar on a multi-process cluster under live traffic, five faults of three kinds (an exception in the
+ * keyed function, the broker stopped and restarted on its log, kill -9 of a TaskManager right after a
+ * checkpoint completes), then every check from the topics. The other kinds cost a minute or more each
+ * and run in the program (docs/chaos.md): a plain TaskManager kill is also {@code ClusterFailoverIT}'s
+ * fault, and the kill of the whole {@code stream} process is {@code CrashResumeIT}'s.
  */
 class ChaosIT {
 
     private static final Path JOB_JAR = Path.of("target", "listenseq-job.jar");
 
     @Test
-    void fiveFaultsOfFourKindsLoseAndRepeatNothing() throws Exception {
+    void fiveFaultsOfThreeKindsLoseAndRepeatNothing() throws Exception {
         assertTrue(Files.isRegularFile(JOB_JAR), JOB_JAR + " is built by `mvn package`");
         Path work = Files.createTempDirectory("lsq-chaos");
-        List<String> args = List.of("--faults", "5", "--kinds", ChaosOptions.DEFAULT_KINDS, "--seed", "7",
-                "--broker-outage", "10s", "--gap", "2s", "--users", "100", "--rate", "100",
+        List<String> args = List.of("--faults", "5", "--kinds", "exception,broker,after-checkpoint", "--seed", "7",
+                "--broker-outage", "5s", "--gap", "1s", "--users", "100", "--rate", "100",
                 "--recovery-timeout", "5m", "--work-dir", work.toString());
         ChaosOptions options = ChaosOptions.parse(args);
         List<String> classpath = Arrays.asList(System.getProperty("java.class.path").split(File.pathSeparator));

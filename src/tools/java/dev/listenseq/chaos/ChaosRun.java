@@ -10,6 +10,7 @@ import dev.listenseq.embedded.EmbeddedKafka;
 import dev.listenseq.flink.FaultHook;
 import dev.listenseq.flink.JobCounters;
 import dev.listenseq.kafka.TopicAdmin;
+import dev.listenseq.tools.LoadAverage;
 import org.apache.kafka.common.TopicPartition;
 
 import java.io.PrintStream;
@@ -58,6 +59,7 @@ public final class ChaosRun {
     private final List<String> classpath;
     private final PrintStream out;
     private final String reproduce;
+    private String loadAtStart;
 
     /**
      * @param jobJar    the shaded job jar the cluster target submits
@@ -79,6 +81,7 @@ public final class ChaosRun {
         Path faultDir = work.resolve("faults");
         Files.createDirectories(faultDir);
         long started = System.currentTimeMillis();
+        loadAtStart = LoadAverage.now();
         out.printf("Chaos run in %s: %d faults of %s, seed %d, %s target%n", work, options.faults(),
                 options.kinds().stream().map(FaultKind::flag).toList(), options.seed(),
                 options.processTarget() ? "process (`stream` as a child process)" : "multi-process cluster");
@@ -270,8 +273,7 @@ public final class ChaosRun {
     }
 
     private void report(Result result, long started) {
-        out.printf("%nFaults (recovery: from the fault being over to the first committed snapshot emitted after it;"
-                + " measured on a loaded machine, indicative only)%n");
+        out.printf("%nFaults (recovery: from the fault being over to the first committed snapshot emitted after it)%n");
         out.printf("  %-18s %5s %14s %14s%n", "kind", "count", "recovery p50", "recovery max");
         Map<FaultKind, List<Long>> byKind = new EnumMap<>(FaultKind.class);
         result.faults().forEach(f -> byKind.computeIfAbsent(f.kind(), k -> new ArrayList<>()).add(f.recoveryMs()));
@@ -281,6 +283,9 @@ public final class ChaosRun {
                     sorted.get((sorted.size() - 1) / 2) / 1e3, sorted.get(sorted.size() - 1) / 1e3);
         });
         out.printf("  %-18s %5d%n", "all", result.faults().size());
+        out.printf("%s cores; at the start %s, now %s (well above the core count: other work shared the CPU,"
+                + " and the recovery times are not evidence)%n", Runtime.getRuntime().availableProcessors(), loadAtStart,
+                LoadAverage.now());
         out.printf(Locale.ROOT, "%n%s after %.0f s: %d faults, %s. Seed %d.%nReproduce: %s%n",
                 result.passed() ? "PASSED" : "FAILED", seconds(started), result.faults().size(),
                 result.passed() ? "every check passed" : result.violations().size() + " violations", options.seed(), reproduce);

@@ -43,10 +43,12 @@ final class ChaosTraffic implements AutoCloseable {
         props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "600000");
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "600000");
         this.producer = new KafkaProducer<>(props);
-        // Simulated event time, 15 s per event from ten days ago: sequences span days, so decay matters.
+        // Simulated event time, 15 s per event from ten days ago, so sequences span days and decay
+        // matters; never ahead of the wall clock, or a long run would send events from the future
+        // (after 57,600 events), which the job rightly dead-letters as FUTURE_TIMESTAMP.
         AtomicLong clock = new AtomicLong(System.currentTimeMillis() - 10 * DAY);
         this.generator = new ListeningGenerator(new ListeningGenerator.Params(users, users * 10, seed, 0.02, 0.02, 0.01),
-                () -> clock.addAndGet(15_000));
+                () -> clock.updateAndGet(t -> Math.min(t + 15_000, System.currentTimeMillis())));
         this.topic = topic;
         this.ratePerSecond = ratePerSecond;
         this.thread = new Thread(this::run, "chaos-traffic");
