@@ -58,7 +58,6 @@ final class JobRunner {
     private final KafkaSettings kafka;
     private final TopicSettings topics;
     private final Configuration flink;
-    private final boolean inProcess;
     private boolean webUi;
     private boolean alwaysCreateTopics;
     private boolean brokerChecked;
@@ -68,7 +67,6 @@ final class JobRunner {
         this.config = config;
         this.kafka = kafka;
         this.topics = JobParts.topics(config);
-        this.inProcess = inProcess;
         this.flink = FlinkSettings.toFlink(config);
         if (inProcess) {
             InProcessMetrics.addTo(flink);
