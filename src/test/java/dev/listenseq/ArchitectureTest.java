@@ -30,7 +30,39 @@ class ArchitectureTest {
             List<String> offenders = importing(MAIN.resolve(pkg), "import org.apache.flink");
             assertTrue(Files.isDirectory(MAIN.resolve(pkg)));
             assertEquals(List.of(), offenders, pkg + "/ must stay plain Java");
+            assertEquals(List.of(), importing(MAIN.resolve(pkg), "import org.apache.kafka"),
+                    pkg + "/ must not depend on Kafka clients either: its rules hold for any input");
         }
+    }
+
+    /**
+     * Narrow settings: only app/ (and the tools) see the whole job configuration; every other package
+     * takes the typed settings it needs (kafka/KafkaSettings and TopicSettings, flink/SequenceSettings).
+     */
+    @Test
+    void onlyAppSeesTheWholeJobConfiguration() throws IOException {
+        Pattern jobConfig = Pattern.compile("\\bJobConfig\\b");
+        List<String> offenders = new ArrayList<>();
+        for (Path file : javaFiles(MAIN)) {
+            String pkg = MAIN.relativize(file).getName(0).toString();
+            if (pkg.equals("app") || pkg.equals("config")) {
+                continue;
+            }
+            if (jobConfig.matcher(Files.readString(file)).find()) {
+                offenders.add(MAIN.relativize(file).toString());
+            }
+        }
+        assertEquals(List.of(), offenders, "only app/ may use JobConfig; pass the narrow settings instead");
+    }
+
+    /** pipeline/ is the graph only: its source and sinks are passed in, so it builds no Kafka client or connector. */
+    @Test
+    void thePipelineBuildsNoKafkaConnector() throws IOException {
+        List<String> offenders = new ArrayList<>(importing(MAIN.resolve("pipeline"), "import org.apache.kafka"));
+        offenders.addAll(importing(MAIN.resolve("pipeline"), "import org.apache.flink.connector.kafka"));
+        offenders.addAll(importing(MAIN.resolve("pipeline"), "import dev.listenseq.kafka.KafkaConnectors"));
+        offenders.addAll(importing(MAIN.resolve("pipeline"), "import dev.listenseq.kafka.KafkaIO"));
+        assertEquals(List.of(), offenders, "pipeline/ takes its source and sinks as arguments");
     }
 
     /**

@@ -4,18 +4,11 @@ import dev.listenseq.config.JobConfig;
 import dev.listenseq.config.Settings;
 import dev.listenseq.flink.InProcessMetrics;
 import dev.listenseq.flink.JobCounters;
-import dev.listenseq.kafka.KafkaConnectors;
-import dev.listenseq.kafka.BrokerChecks;
 import dev.listenseq.kafka.OffsetRange;
-import dev.listenseq.kafka.TopicAdmin;
-import dev.listenseq.pipeline.FlinkSettings;
-import dev.listenseq.pipeline.SequencePipeline;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.RuntimeExecutionMode;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -52,10 +45,7 @@ public final class BackfillCommand {
     }
 
     static int run(List<String> args) throws Exception {
-        JobConfig config = JobConfig.from(Settings.load("backfill", args));
-        CountDownLatch stopRequested = new CountDownLatch(1);
-        Signals.onTerminate(stopRequested::countDown);
-        run(config, stopRequested);
+        run(JobConfig.from(Settings.load("backfill", args)), JobRunner.stopOnSignal());
         return 0;
     }
 
@@ -66,7 +56,7 @@ public final class BackfillCommand {
      */
     static void submit(List<String> args) throws Exception {
         JobConfig config = JobConfig.from(Settings.load("backfill", args));
-        Started started = start(config, FlinkSettings.toFlink(config));
+        Started started = start(config, JobRunner.onCluster(config));
         if (config.backfill().endWithSavepoint()) {
             LOG.info("Submitted job {}. When consumer group {} has no lag left (every partition at its stop offset),"
                     + " stop it with a savepoint for the streaming job: flink stop --savepointPath {} {}",
@@ -79,13 +69,12 @@ public final class BackfillCommand {
 
     /** Runs a backfill to its end, or until {@code stopRequested}, which stops it with a savepoint. */
     public static Result run(JobConfig config, CountDownLatch stopRequested) throws Exception {
-        Configuration flink = FlinkSettings.toFlink(config);
-        InProcessMetrics.addTo(flink);
+        JobRunner runner = JobRunner.inProcess(config);
         long start = System.nanoTime();
-        Started started = start(config, flink);
+        Started started = start(config, runner);
         JobClient job = started.job();
         boolean handOff = config.backfill().endWithSavepoint();
-        String savepoint = follow(job, config, started.range(), started.group(), handOff, stopRequested, start);
+        String savepoint = follow(runner, job, config, started.range(), started.group(), handOff, stopRequested, start);
         JobCounters counters = InProcessMetrics.counters(job.getJobID());
         Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
         boolean interrupted = stopRequested.getCount() == 0;
@@ -103,19 +92,16 @@ public final class BackfillCommand {
     private record Started(JobClient job, OffsetRange range, String group) {
     }
 
-    private static Started start(JobConfig config, Configuration flink) throws Exception {
-        BrokerChecks.checkTransactionTimeout(config);
-        if (config.topics().create()) {
-            TopicAdmin.ensureTopics(config);
-        }
-        OffsetRange range = OffsetRange.resolve(config);
+    private static Started start(JobConfig config, JobRunner runner) throws Exception {
+        runner.prepareKafka();
+        OffsetRange range = OffsetRange.resolve(runner.kafka(), runner.topics(), config.backfill().from(),
+                config.backfill().to());
         boolean handOff = config.backfill().endWithSavepoint();
         String group = config.groupId() + "-" + System.currentTimeMillis();
         // Not BATCH: batch mode keeps no RocksDB state and takes no savepoints, so it could neither
         // hand off to the streaming job nor be resumed; bounded STREAMING runs the very same operators.
-        flink.set(ExecutionOptions.RUNTIME_MODE, RuntimeExecutionMode.STREAMING);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
-        SequencePipeline.rangeToKafka(env, config, range, group, !handOff);
+        runner.flink().set(ExecutionOptions.RUNTIME_MODE, RuntimeExecutionMode.STREAMING);
+        JobClient job = runner.start((env, io) -> KafkaJob.range(env, config, io, range, group, !handOff));
 
         LOG.info("Backfill {}: {} records of {} in [{}, {}) -> {}, {} ordering, {}", config.jobName(),
                 String.format(Locale.ROOT, "%,d", range.total()), config.topics().input(),
@@ -124,47 +110,50 @@ public final class BackfillCommand {
                 config.ordering().mode().name().toLowerCase(Locale.ROOT).replace('_', '-'),
                 handOff ? "ending with a savepoint for the streaming job" : "ending when the range is done");
         LOG.info("Offsets per partition [start, stop): {}", describe(range));
-        return new Started(env.executeAsync(config.jobName()), range, group);
+        return new Started(job, range, group);
     }
 
-    private static String follow(JobClient job, JobConfig config, OffsetRange range, String group, boolean handOff,
-                                 CountDownLatch stopRequested, long start) throws Exception {
+    private static String follow(JobRunner runner, JobClient job, JobConfig config, OffsetRange range, String group,
+                                 boolean handOff, CountDownLatch stopRequested, long start) throws Exception {
         BackfillProgress progress = new BackfillProgress(range, start);
         long every = config.backfill().progressInterval().toNanos();
-        long nextReport = start + every;
-        long poll = Math.min(500, config.backfill().progressInterval().toMillis());
-        CompletableFuture<JobExecutionResult> result = job.getJobExecutionResult();
-        try (Admin admin = Admin.create(KafkaConnectors.clientProperties(config))) {
-            while (true) {
-                if (stopRequested.await(poll, TimeUnit.MILLISECONDS) && !result.isDone()) {
-                    LOG.info("Stop requested: stopping the backfill with a savepoint ...");
-                    try {
-                        return Savepoints.stop(job, config);
-                    } catch (ExecutionException e) {
-                        // A backfill at the end of its range declines the savepoint ("task is
-                        // closing") while its tasks finish; it then ends on its own.
-                        if (!endsWithin(result, Duration.ofMinutes(1))) {
-                            throw e;
-                        }
-                        LOG.info("The backfill finished before the savepoint was taken");
-                    }
-                }
-                if (result.isDone()) {
-                    result.get();
-                    LOG.info(progress.report(range.stop(), System.nanoTime()));
-                    return null;
-                }
+        long[] nextReport = {start + every};
+        Duration poll = Duration.ofMillis(Math.min(500, config.backfill().progressInterval().toMillis()));
+        try (Admin admin = Admin.create(runner.kafka().properties())) {
+            JobRunner.Ended ended = runner.follow(job, stopRequested, poll, j -> {
                 Map<TopicPartition, Long> positions = committed(admin, group);
                 long now = System.nanoTime();
-                if (now >= nextReport) {
+                if (now >= nextReport[0]) {
                     LOG.info(progress.report(positions, now));
-                    nextReport = now + every;
+                    nextReport[0] = now + every;
                 }
                 if (handOff && range.finished(positions)) {
                     LOG.info(progress.report(positions, now));
-                    LOG.info("Range done: taking the hand-off savepoint ...");
-                    return Savepoints.stop(job, config);
+                    return true;
                 }
+                return false;
+            });
+            switch (ended) {
+                case FINISHED:
+                    LOG.info(progress.report(range.stop(), System.nanoTime()));
+                    return null;
+                case WATCH_DONE:
+                    LOG.info("Range done: taking the hand-off savepoint ...");
+                    return runner.stopWithSavepoint(job);
+                default:
+                    LOG.info("Stop requested: stopping the backfill with a savepoint ...");
+                    try {
+                        return runner.stopWithSavepoint(job);
+                    } catch (ExecutionException e) {
+                        // A backfill at the end of its range declines the savepoint ("task is
+                        // closing") while its tasks finish; it then ends on its own.
+                        if (!endsWithin(job.getJobExecutionResult(), Duration.ofMinutes(1))) {
+                            throw e;
+                        }
+                        LOG.info("The backfill finished before the savepoint was taken");
+                        LOG.info(progress.report(range.stop(), System.nanoTime()));
+                        return null;
+                    }
             }
         }
     }

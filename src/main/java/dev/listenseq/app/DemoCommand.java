@@ -4,20 +4,13 @@ import dev.listenseq.config.ConfigKeys;
 import dev.listenseq.config.JobConfig;
 import dev.listenseq.config.Settings;
 import dev.listenseq.config.StartupException;
-import dev.listenseq.embedded.EmbeddedKafka;
 import dev.listenseq.embedded.ListeningGenerator;
 import dev.listenseq.embedded.TrafficProducer;
 import dev.listenseq.flink.InProcessMetrics;
 import dev.listenseq.flink.JobCounters;
 import dev.listenseq.flink.JobMetrics;
-import dev.listenseq.kafka.TopicAdmin;
-import dev.listenseq.pipeline.FlinkSettings;
-import dev.listenseq.pipeline.SequencePipeline;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.metrics.HistogramStatistics;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -29,7 +22,6 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -58,35 +50,25 @@ final class DemoCommand {
         PrintStream out = System.out;
         int webUiPort = settings.get(ConfigKeys.DEMO_WEB_UI_PORT);
         requireFreePort(webUiPort);
-
-        EmbeddedKafka kafka = null;
-        String bootstrap;
-        if (settings.isSet(ConfigKeys.BOOTSTRAP_SERVERS)) {
-            bootstrap = settings.get(ConfigKeys.BOOTSTRAP_SERVERS);
-            out.println("Using Kafka at " + bootstrap);
-        } else {
-            out.println("Starting an embedded Kafka broker (KRaft) ...");
-            kafka = EmbeddedKafka.start(work.resolve("kafka"));
-            bootstrap = kafka.bootstrapServers();
+        try (KafkaEndpoint kafka = KafkaEndpoint.resolve(settings, work.resolve("kafka"), out)) {
+            JobConfig config = JobConfig.from(settings.with(Map.of(
+                    ConfigKeys.CHECKPOINT_DIR.name(), work.resolve("checkpoints").toUri().toString(),
+                    ConfigKeys.SAVEPOINT_DIR.name(), work.resolve("savepoints").toUri().toString(),
+                    ConfigKeys.STATE_LOCAL_DIR.name(), work.resolve("rocksdb").toString())));
+            JobRunner runner = JobRunner.inProcess(config, JobParts.kafka(config, kafka.bootstrapServers()))
+                    .withWebUi(webUiPort).alwaysCreateTopics();
+            out.println("Starting the job on a local Flink MiniCluster (RocksDB, checkpoints every "
+                    + config.checkpointInterval().toMillis() + " ms) ...");
+            JobClient job = runner.startLive();
+            awaitStarted(job, config.parallelism());
+            return show(settings, config, runner, job, "http://localhost:" + webUiPort, logFile, out);
         }
-        JobConfig config = JobConfig.from(settings.with(Map.of(
-                ConfigKeys.BOOTSTRAP_SERVERS.name(), bootstrap,
-                ConfigKeys.CHECKPOINT_DIR.name(), work.resolve("checkpoints").toUri().toString(),
-                ConfigKeys.SAVEPOINT_DIR.name(), work.resolve("savepoints").toUri().toString(),
-                ConfigKeys.STATE_LOCAL_DIR.name(), work.resolve("rocksdb").toString())));
-        TopicAdmin.ensureTopics(config);
+    }
 
-        Configuration flink = FlinkSettings.toFlink(config);
-        flink.set(RestOptions.PORT, webUiPort);
-        flink.set(RestOptions.BIND_ADDRESS, "localhost");
-        InProcessMetrics.addTo(flink);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(flink);
-        SequencePipeline.kafkaToKafka(env, config, false);
-        out.println("Starting the job on a local Flink MiniCluster (RocksDB, checkpoints every "
-                + config.checkpointInterval().toMillis() + " ms) ...");
-        JobClient job = env.executeAsync(config.jobName());
-        awaitStarted(job, config.parallelism());
-
+    /** Generates traffic and draws the live view until Ctrl-C, demo.duration, or the job's end; then cancels. */
+    private static int show(Settings settings, JobConfig config, JobRunner runner, JobClient job, String webUi,
+                            Path logFile, PrintStream out) throws Exception {
+        String bootstrap = runner.kafka().bootstrapServers();
         ListeningGenerator generator = new ListeningGenerator(new ListeningGenerator.Params(
                 settings.get(ConfigKeys.DEMO_USERS), settings.get(ConfigKeys.DEMO_SONGS), settings.get(ConfigKeys.DEMO_SEED),
                 settings.get(ConfigKeys.DEMO_DUPLICATE_RATE), settings.get(ConfigKeys.DEMO_OUT_OF_ORDER_RATE),
@@ -95,29 +77,29 @@ final class DemoCommand {
         TrafficProducer producer = new TrafficProducer(bootstrap, config.topics().input(), generator, rate);
         producer.start();
 
-        CountDownLatch stop = new CountDownLatch(1);
-        Signals.onTerminate(stop::countDown);
         Duration duration = settings.get(ConfigKeys.DEMO_DURATION);
         Instant started = Instant.now();
         Instant deadline = duration == null ? Instant.MAX : started.plus(duration);
         boolean ansi = System.console() != null;
-        String webUi = "http://localhost:" + webUiPort;
-        long lastApplied = 0;
-        long lastTick = System.nanoTime();
+        long[] lastApplied = {0};
+        long[] lastTick = {System.nanoTime()};
+        long[] nextDraw = {0};
         try (LiveView view = new LiveView(bootstrap, config.topics().output(), settings.get(ConfigKeys.DEMO_SHOW_USERS), out, ansi)) {
-            long nextDraw = 0;
-            while (stop.getCount() > 0 && Instant.now().isBefore(deadline) && !job.getJobExecutionResult().isDone()) {
+            runner.follow(job, JobRunner.stopOnSignal(), Duration.ZERO, j -> {
+                if (!Instant.now().isBefore(deadline)) {
+                    return true;
+                }
                 view.poll();
                 long now = System.nanoTime();
-                if (now < nextDraw) {
-                    continue;
+                if (now < nextDraw[0]) {
+                    return false;
                 }
-                nextDraw = now + TimeUnit.SECONDS.toNanos(ansi ? 1 : 10);
-                JobCounters counters = InProcessMetrics.counters(job.getJobID());
-                double seconds = (now - lastTick) / 1e9;
-                long appliedPerSecond = Math.round((counters.applied() - lastApplied) / Math.max(seconds, 1e-3));
-                lastApplied = counters.applied();
-                lastTick = now;
+                nextDraw[0] = now + TimeUnit.SECONDS.toNanos(ansi ? 1 : 10);
+                JobCounters counters = InProcessMetrics.counters(j.getJobID());
+                double seconds = (now - lastTick[0]) / 1e9;
+                long appliedPerSecond = Math.round((counters.applied() - lastApplied[0]) / Math.max(seconds, 1e-3));
+                lastApplied[0] = counters.applied();
+                lastTick[0] = now;
                 Duration elapsed = Duration.between(started, Instant.now());
                 view.draw(List.of(
                         String.format("listening-sequence-builder demo   running %dm%02ds   (Ctrl-C stops)",
@@ -127,20 +109,15 @@ final class DemoCommand {
                                 producer.sent(), rate, producer.duplicates(), producer.malformed(),
                                 settings.get(ConfigKeys.DEMO_USERS))),
                         counters,
-                        String.format("applied %,d/s  %s", appliedPerSecond, latency(job)));
-            }
-            if (job.getJobExecutionResult().isDone()) {
-                job.getJobExecutionResult().get();
-            }
+                        String.format("applied %,d/s  %s", appliedPerSecond, latency(j)));
+                return false;
+            });
         } finally {
             out.println("\nStopping ...");
             producer.close();
             JobCounters finalCounters = InProcessMetrics.counters(job.getJobID());
             if (!job.getJobExecutionResult().isDone()) {
                 job.cancel().get(1, TimeUnit.MINUTES);
-            }
-            if (kafka != null) {
-                kafka.close();
             }
             double seconds = Math.max(1, Duration.between(started, Instant.now()).toMillis() / 1000.0);
             out.printf("Ran %.0f s. Generated %,d records (%,.0f/s).%n", seconds, producer.sent(), producer.sent() / seconds);

@@ -5,7 +5,6 @@ import dev.listenseq.config.ConfigKey;
 import dev.listenseq.config.ConfigKeys;
 import dev.listenseq.config.StartupException;
 import dev.listenseq.examples.ExamplesCommand;
-import dev.listenseq.examples.ExamplesCommand;
 import dev.listenseq.reader.ReaderCommands;
 
 import java.util.Arrays;
@@ -31,13 +30,13 @@ public final class Main {
     public static void main(String[] args) throws Exception {
         String command = args.length == 0 ? "help" : args[0];
         List<String> rest = Arrays.asList(args).subList(Math.min(1, args.length), args.length);
-        if (command.equals("stream") && StreamCommand.insideFlinkCluster()) {
+        if (command.equals("stream") && JobRunner.insideFlinkCluster()) {
             // Submitted to a cluster (CLI, REST or application mode), so this may be the JobManager's JVM:
             // never exit it; errors go back to whoever submitted the job as exceptions.
             StreamCommand.submit(rest);
             return;
         }
-        if (command.equals("backfill") && StreamCommand.insideFlinkCluster()) {
+        if (command.equals("backfill") && JobRunner.insideFlinkCluster()) {
             BackfillCommand.submit(rest);
             return;
         }

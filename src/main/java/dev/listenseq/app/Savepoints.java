@@ -1,6 +1,5 @@
 package dev.listenseq.app;
 
-import dev.listenseq.config.JobConfig;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
@@ -23,14 +22,9 @@ final class Savepoints {
     }
 
     /**
-     * Stops the job with a canonical savepoint in savepoint.dir, without draining (pending work stays
+     * Stops the job with a canonical savepoint in {@code savepointDir}, without draining (pending work stays
      * in state for whoever restores it), and waits for the job to end. Returns the savepoint's path.
      */
-    static String stop(JobClient job, JobConfig config) throws Exception {
-        return stop(job, config.savepointDir());
-    }
-
-    /** As {@link #stop(JobClient, JobConfig)}, with the savepoint in {@code savepointDir}. */
     static String stop(JobClient job, String savepointDir) throws Exception {
         long deadline = System.currentTimeMillis() + WAIT_FOR_TASKS_MS;
         while (job.getJobStatus().get(1, TimeUnit.MINUTES) != JobStatus.RUNNING

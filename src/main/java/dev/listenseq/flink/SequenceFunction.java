@@ -11,6 +11,7 @@ import dev.listenseq.kafka.RawRecord;
 import dev.listenseq.kafka.SnapshotRecord;
 import dev.listenseq.sequence.BoundedSeenIds;
 import dev.listenseq.sequence.EmitThrottle;
+import dev.listenseq.sequence.EventOrder;
 import dev.listenseq.sequence.ItemStore;
 import dev.listenseq.sequence.SequencePolicy;
 import dev.listenseq.sequence.SequenceUpdater;
@@ -42,7 +43,6 @@ import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -424,12 +424,8 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
         for (RawRecord record : parked) {
             events.add(Map.entry(decode(record), record));
         }
-        // Same event time: order by event_id, then by where the record was read, so the result never
-        // depends on which partition arrived first.
-        events.sort(Comparator.<Map.Entry<ListenEvent, RawRecord>, String>comparing(e -> e.getKey().getEventId())
-                .thenComparing(e -> e.getValue().topic)
-                .thenComparingInt(e -> e.getValue().partition)
-                .thenComparingLong(e -> e.getValue().offset));
+        EventOrder.sort(events, e -> new EventOrder.Key(e.getKey().getEventId(), e.getValue().topic,
+                e.getValue().partition, e.getValue().offset));
         boolean changed = false;
         for (Map.Entry<ListenEvent, RawRecord> e : events) {
             UserState now = current(user, e.getValue(), ctx, out);

@@ -3,7 +3,6 @@ package dev.listenseq.kafka;
 import dev.listenseq.config.ConfigException;
 import dev.listenseq.config.ConfigKeys;
 import dev.listenseq.config.Durations;
-import dev.listenseq.config.JobConfig;
 import dev.listenseq.config.StartupException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -52,16 +51,16 @@ public final class BrokerChecks {
      * the broker's transaction.max.timeout.ms. A broker that does not let us read its configuration
      * (ACLs) gets a warning, not a refusal: the rule is then the operator's to keep.
      */
-    public static void checkTransactionTimeout(JobConfig config) {
-        if (config.delivery() != ConfigKeys.Delivery.EXACTLY_ONCE) {
+    public static void checkTransactionTimeout(KafkaSettings kafka, Duration checkpointInterval, Duration checkpointTimeout) {
+        if (!kafka.exactlyOnce()) {
             return;
         }
         Long maxMs;
-        try (Admin admin = Admin.create(adminProperties(config))) {
+        try (Admin admin = Admin.create(adminProperties(kafka))) {
             maxMs = transactionMaxTimeoutMs(admin);
         } catch (ExecutionException | TimeoutException e) {
             LOG.warn("Could not read {} from the brokers ({}); make sure delivery.transaction-timeout ({}) does not exceed it",
-                    TX_MAX_TIMEOUT, e.getCause() != null ? e.getCause() : e, Durations.format(config.transactionTimeout()));
+                    TX_MAX_TIMEOUT, e.getCause() != null ? e.getCause() : e, Durations.format(kafka.transactionTimeout()));
             return;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -71,14 +70,14 @@ public final class BrokerChecks {
             return;
         }
         Duration max = Duration.ofMillis(maxMs);
-        if (config.transactionTimeout().compareTo(max) > 0) {
+        if (kafka.transactionTimeout().compareTo(max) > 0) {
             throw new ConfigException(ConfigKeys.TRANSACTION_TIMEOUT.name() + " is \""
-                    + Durations.format(config.transactionTimeout()) + "\"; it must not exceed the broker's " + TX_MAX_TIMEOUT
-                    + " (" + maxMs + " ms = " + Durations.format(max) + " on " + config.bootstrapServers()
+                    + Durations.format(kafka.transactionTimeout()) + "\"; it must not exceed the broker's " + TX_MAX_TIMEOUT
+                    + " (" + maxMs + " ms = " + Durations.format(max) + " on " + kafka.bootstrapServers()
                     + "), or the broker refuses every transaction (InvalidTxnTimeout) and no output is ever committed."
                     + " Lower delivery.transaction-timeout to at most " + Durations.format(max) + " (keeping checkpoint.interval ("
-                    + Durations.format(config.checkpointInterval()) + ") + checkpoint.timeout ("
-                    + Durations.format(config.checkpointTimeout()) + ") within it), or raise " + TX_MAX_TIMEOUT
+                    + Durations.format(checkpointInterval) + ") + checkpoint.timeout ("
+                    + Durations.format(checkpointTimeout) + ") within it), or raise " + TX_MAX_TIMEOUT
                     + " on every broker");
         }
     }
@@ -88,29 +87,29 @@ public final class BrokerChecks {
      * offsets of its consumer group, or a committed snapshot in its output topic (read_committed, so
      * the aborted output of a run killed before its first checkpoint does not count).
      */
-    public static String priorRun(JobConfig config) {
-        try (Admin admin = Admin.create(adminProperties(config))) {
-            Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(config.groupId())
+    public static String priorRun(KafkaSettings kafka, TopicSettings topics, String jobName) {
+        try (Admin admin = Admin.create(adminProperties(kafka))) {
+            Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(kafka.groupId())
                     .partitionsToOffsetAndMetadata().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
             List<TopicPartition> committed = new ArrayList<>();
             offsets.forEach((tp, om) -> {
-                if (om != null && config.topics().inputs().contains(tp.topic())) {
+                if (om != null && topics.inputs().contains(tp.topic())) {
                     committed.add(tp);
                 }
             });
             if (!committed.isEmpty()) {
-                return "its consumer group " + config.groupId() + " has committed offsets on " + committed.size()
-                        + " partition(s) of " + config.topics().input();
+                return "its consumer group " + kafka.groupId() + " has committed offsets on " + committed.size()
+                        + " partition(s) of " + topics.input();
             }
-            List<TopicPartition> output = partitions(admin, config.topics().output());
-            if (!output.isEmpty() && holdsCommittedRecord(config, output)) {
-                return "its output topic " + config.topics().output() + " already holds snapshots";
+            List<TopicPartition> output = partitions(admin, topics.output());
+            if (!output.isEmpty() && holdsCommittedRecord(kafka, topics.output(), output)) {
+                return "its output topic " + topics.output() + " already holds snapshots";
             }
             return null;
         } catch (ExecutionException | TimeoutException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
-            throw new StartupException("cannot check on " + config.bootstrapServers() + " (kafka.bootstrap-servers) whether job "
-                    + config.jobName() + " has run before (" + cause + "). Check that Kafka runs there.", e);
+            throw new StartupException("cannot check on " + kafka.bootstrapServers() + " (kafka.bootstrap-servers) whether job "
+                    + jobName + " has run before (" + cause + "). Check that Kafka runs there.", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while checking for an earlier run", e);
@@ -147,8 +146,9 @@ public final class BrokerChecks {
         }
     }
 
-    private static boolean holdsCommittedRecord(JobConfig config, List<TopicPartition> partitions) throws TimeoutException {
-        Properties props = KafkaConnectors.clientProperties(config);
+    private static boolean holdsCommittedRecord(KafkaSettings kafka, String topic, List<TopicPartition> partitions)
+            throws TimeoutException {
+        Properties props = kafka.properties();
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "1");
@@ -170,12 +170,12 @@ public final class BrokerChecks {
                     return false;
                 }
             }
-            throw new TimeoutException("could not read " + config.topics().output() + " to its end within " + SCAN_SECONDS + "s");
+            throw new TimeoutException("could not read " + topic + " to its end within " + SCAN_SECONDS + "s");
         }
     }
 
-    private static Properties adminProperties(JobConfig config) {
-        Properties props = KafkaConnectors.clientProperties(config);
+    private static Properties adminProperties(KafkaSettings kafka) {
+        Properties props = kafka.properties();
         props.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, String.valueOf(TIMEOUT_SECONDS * 1000));
         return props;
     }

@@ -5,7 +5,6 @@ import dev.listenseq.avro.UserSequence;
 import dev.listenseq.codec.SingleObjectCodec;
 import dev.listenseq.codec.UserSequenceEncoder;
 import dev.listenseq.config.ConfigKeys;
-import dev.listenseq.config.JobConfig;
 import org.apache.flink.api.common.serialization.SerializationSchema;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.base.DeliveryGuarantee;
@@ -34,8 +33,9 @@ import java.util.HashMap;
 import java.util.Properties;
 
 /**
- * The job's Kafka source and sinks, built from {@link JobConfig}. Values are Avro single-object
- * encoded; keys are the user_id (UTF-8) for snapshots and the original key elsewhere.
+ * The job's Kafka source and sinks, built from {@link KafkaSettings} and {@link TopicSettings}
+ * ({@link KafkaIO} puts them together for the job). Values are Avro single-object encoded; keys are
+ * the user_id (UTF-8) for snapshots and the original key elsewhere.
  */
 public final class KafkaConnectors {
 
@@ -58,18 +58,10 @@ public final class KafkaConnectors {
     private KafkaConnectors() {
     }
 
-    /** Properties every client gets: bootstrap servers plus the kafka.client.* pass-through. */
-    public static Properties clientProperties(JobConfig config) {
-        Properties props = new Properties();
-        props.putAll(config.kafkaClientProperties());
-        props.put("bootstrap.servers", config.bootstrapServers());
-        return props;
-    }
-
     /** The input source; bounded sources stop at the offsets that are latest when the job starts. */
-    public static KafkaSource<RawRecord> source(JobConfig config, boolean bounded) {
-        KafkaSourceBuilder<RawRecord> builder = sourceBuilder(config, config.groupId())
-                .setStartingOffsets(startingOffsets(config.startingOffsets()));
+    public static KafkaSource<RawRecord> source(KafkaSettings kafka, TopicSettings topics, boolean bounded) {
+        KafkaSourceBuilder<RawRecord> builder = sourceBuilder(kafka, topics, kafka.groupId())
+                .setStartingOffsets(startingOffsets(kafka.startingOffsets()));
         if (bounded) {
             builder.setBounded(OffsetsInitializer.latest());
         }
@@ -82,8 +74,9 @@ public final class KafkaConnectors {
      * for a savepoint to be taken. Offsets are committed to {@code groupId} on checkpoints, which is
      * how progress is followed.
      */
-    public static RangeSource rangeSource(JobConfig config, OffsetRange range, String groupId, boolean finish) {
-        KafkaSourceBuilder<RawRecord> builder = sourceBuilder(config, groupId)
+    public static RangeSource rangeSource(KafkaSettings kafka, TopicSettings topics, OffsetRange range, String groupId,
+                                          boolean finish) {
+        KafkaSourceBuilder<RawRecord> builder = sourceBuilder(kafka, topics, groupId)
                 .setStartingOffsets(OffsetsInitializer.offsets(new HashMap<>(range.start())))
                 // The range is fixed: partitions created later are not part of it.
                 .setProperty("partition.discovery.interval.ms", "0");
@@ -96,13 +89,13 @@ public final class KafkaConnectors {
         return new RangeSource(builder.build(), range.stop());
     }
 
-    private static KafkaSourceBuilder<RawRecord> sourceBuilder(JobConfig config, String groupId) {
-        Properties props = clientProperties(config);
+    private static KafkaSourceBuilder<RawRecord> sourceBuilder(KafkaSettings kafka, TopicSettings topics, String groupId) {
+        Properties props = kafka.properties();
         // Upstream producers may write transactionally: never read their aborted records.
         props.putIfAbsent(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         return KafkaSource.<RawRecord>builder()
-                .setBootstrapServers(config.bootstrapServers())
-                .setTopics(config.topics().inputs())
+                .setBootstrapServers(kafka.bootstrapServers())
+                .setTopics(topics.inputs())
                 .setGroupId(groupId)
                 .setDeserializer(new RawRecordDeserializer())
                 .setProperties(props);
@@ -116,25 +109,25 @@ public final class KafkaConnectors {
         }
     }
 
-    public static KafkaSink<SnapshotRecord> snapshotSink(JobConfig config, TopicLimits limits) {
-        return sink(config, "snapshots", limits.output(), new SnapshotSerializer(config.topics().output(), limits.output()));
+    public static KafkaSink<SnapshotRecord> snapshotSink(KafkaSettings kafka, TopicSettings topics, TopicLimits limits) {
+        return sink(kafka, "snapshots", limits.output(), new SnapshotSerializer(topics.output(), limits.output()));
     }
 
     /** The same snapshots as {@link #snapshotSink}, to the history topic (topics.history), which is not compacted. */
-    public static KafkaSink<SnapshotRecord> historySink(JobConfig config, TopicLimits limits) {
-        return sink(config, "history", limits.history(), new SnapshotSerializer(config.topics().history(), limits.history()));
+    public static KafkaSink<SnapshotRecord> historySink(KafkaSettings kafka, TopicSettings topics, TopicLimits limits) {
+        return sink(kafka, "history", limits.history(), new SnapshotSerializer(topics.history(), limits.history()));
     }
 
-    public static KafkaSink<DeadLetter> deadLetterSink(JobConfig config, TopicLimits limits) {
-        return sink(config, "dlq", limits.dlq(), new DeadLetterSerializer(config.topics().dlq(), limits.dlq()));
+    public static KafkaSink<DeadLetter> deadLetterSink(KafkaSettings kafka, TopicSettings topics, TopicLimits limits) {
+        return sink(kafka, "dlq", limits.dlq(), new DeadLetterSerializer(topics.dlq(), limits.dlq()));
     }
 
     /**
      * Late copies are the original bytes, which cannot be cut; the decode step dead-letters up front
      * every record too large to be copied here ({@link TopicLimits#budget}), so none reaches this sink.
      */
-    public static KafkaSink<LateRecord> lateSink(JobConfig config, TopicLimits limits) {
-        return sink(config, "late", limits.late(), new LateSerializer(config.topics().late()));
+    public static KafkaSink<LateRecord> lateSink(KafkaSettings kafka, TopicSettings topics, TopicLimits limits) {
+        return sink(kafka, "late", limits.late(), new LateSerializer(topics.late()));
     }
 
     /**
@@ -146,12 +139,12 @@ public final class KafkaConnectors {
      * as it is written, so there the linger stays short. kafka.client.* overrides all of these, except
      * max.request.size, which is the topic's limit ({@code maxRecordBytes}, already the lower of the two).
      */
-    public static <T> KafkaSink<T> sink(JobConfig config, String name, int maxRecordBytes,
+    public static <T> KafkaSink<T> sink(KafkaSettings kafka, String name, int maxRecordBytes,
                                         KafkaRecordSerializationSchema<T> serializer) {
-        boolean exactlyOnce = config.delivery() == ConfigKeys.Delivery.EXACTLY_ONCE;
-        Properties props = clientProperties(config);
+        boolean exactlyOnce = kafka.exactlyOnce();
+        Properties props = kafka.properties();
         props.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
-                String.valueOf(config.transactionTimeout().toMillis()));
+                String.valueOf(kafka.transactionTimeout().toMillis()));
         props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, exactlyOnce ? "100" : "5");
         if (exactlyOnce) {
             props.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(256 * 1024));
@@ -159,12 +152,12 @@ public final class KafkaConnectors {
         props.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(maxRecordBytes));
         return KafkaSink.<T>builder()
-                .setBootstrapServers(config.bootstrapServers())
+                .setBootstrapServers(kafka.bootstrapServers())
                 .setKafkaProducerConfig(props)
                 .setRecordSerializer(serializer)
                 .setDeliveryGuarantee(exactlyOnce ? DeliveryGuarantee.EXACTLY_ONCE : DeliveryGuarantee.AT_LEAST_ONCE)
                 // Each sink needs its own prefix: transactional ids must not collide.
-                .setTransactionalIdPrefix(config.transactionalIdPrefix() + "-" + name)
+                .setTransactionalIdPrefix(kafka.transactionalIdPrefix() + "-" + name)
                 .build();
     }
 

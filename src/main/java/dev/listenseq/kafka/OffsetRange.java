@@ -1,6 +1,5 @@
 package dev.listenseq.kafka;
 
-import dev.listenseq.config.JobConfig;
 import dev.listenseq.config.KafkaLogin;
 import dev.listenseq.config.StartupException;
 import org.apache.kafka.clients.admin.Admin;
@@ -79,13 +78,15 @@ public record OffsetRange(Map<TopicPartition, Long> start, Map<TopicPartition, L
         return start.keySet().stream().allMatch(tp -> positions.containsKey(tp) && positions.get(tp) >= stop.get(tp));
     }
 
-    /** Looks the range up on the brokers. */
-    public static OffsetRange resolve(JobConfig config) {
-        JobConfig.Backfill backfill = config.backfill();
-        var props = KafkaConnectors.clientProperties(config);
+    /**
+     * Looks the range [from, to) of the input topics up on the brokers; a null bound is the start (or
+     * the end) of each partition.
+     */
+    public static OffsetRange resolve(KafkaSettings kafka, TopicSettings topicSettings, Instant from, Instant to) {
+        var props = kafka.properties();
         props.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, String.valueOf(TIMEOUT_SECONDS * 1000));
         try (Admin admin = Admin.create(props)) {
-            List<String> topics = config.topics().inputs();
+            List<String> topics = topicSettings.inputs();
             Map<String, TopicDescription> described =
                     admin.describeTopics(topics).allTopicNames().get(TIMEOUT_SECONDS + 5, TimeUnit.SECONDS);
             List<TopicPartition> partitions = described.values().stream()
@@ -93,19 +94,17 @@ public record OffsetRange(Map<TopicPartition, Long> start, Map<TopicPartition, L
                     .toList();
             Map<TopicPartition, Long> earliest = offsets(admin, partitions, OffsetSpec.earliest());
             Map<TopicPartition, Long> latest = offsets(admin, partitions, OffsetSpec.latest());
-            Map<TopicPartition, Long> start = backfill.from() == null ? earliest
-                    : atTime(admin, partitions, backfill.from(), latest);
-            Map<TopicPartition, Long> stop = backfill.to() == null ? latest
-                    : atTime(admin, partitions, backfill.to(), latest);
+            Map<TopicPartition, Long> start = from == null ? earliest : atTime(admin, partitions, from, latest);
+            Map<TopicPartition, Long> stop = to == null ? latest : atTime(admin, partitions, to, latest);
             return new OffsetRange(start, stop);
         } catch (ExecutionException | TimeoutException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
-            Optional<String> login = KafkaLogin.advice(cause, config.bootstrapServers());
+            Optional<String> login = KafkaLogin.advice(cause, kafka.bootstrapServers());
             if (login.isPresent()) {
-                throw new StartupException("cannot look up the offsets of " + config.topics().input() + ": " + login.get(), e);
+                throw new StartupException("cannot look up the offsets of " + topicSettings.input() + ": " + login.get(), e);
             }
-            throw new StartupException("cannot look up the offsets of " + config.topics().input() + " (topics.input) on "
-                    + config.bootstrapServers() + " within " + TIMEOUT_SECONDS + "s: "
+            throw new StartupException("cannot look up the offsets of " + topicSettings.input() + " (topics.input) on "
+                    + kafka.bootstrapServers() + " within " + TIMEOUT_SECONDS + "s: "
                     + (cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName()), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

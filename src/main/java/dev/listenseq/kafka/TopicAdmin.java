@@ -1,6 +1,5 @@
 package dev.listenseq.kafka;
 
-import dev.listenseq.config.JobConfig;
 import dev.listenseq.config.KafkaLogin;
 import dev.listenseq.config.StartupException;
 import org.apache.kafka.clients.admin.Admin;
@@ -43,8 +42,7 @@ public final class TopicAdmin {
     private TopicAdmin() {
     }
 
-    public static void ensureTopics(JobConfig config) {
-        JobConfig.Topics topics = config.topics();
+    public static void ensureTopics(KafkaSettings kafka, TopicSettings topics) {
         Optional<Short> replication = topics.replicationFactor() == 0
                 ? Optional.empty() : Optional.of((short) topics.replicationFactor());
         Optional<Integer> partitions = Optional.of(topics.partitions());
@@ -61,9 +59,9 @@ public final class TopicAdmin {
             wanted.add(new NewTopic(topics.history(), partitions, replication)
                     .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE)));
         }
-        Properties props = KafkaConnectors.clientProperties(config);
+        Properties props = kafka.properties();
         props.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, String.valueOf(TIMEOUT_SECONDS * 1000));
-        LOG.info("Checking topics on {} ...", config.bootstrapServers());
+        LOG.info("Checking topics on {} ...", kafka.bootstrapServers());
         try (Admin admin = Admin.create(props)) {
             Set<String> existing = admin.listTopics().names().get(WAIT_SECONDS, TimeUnit.SECONDS);
             List<NewTopic> missing = new ArrayList<>();
@@ -90,11 +88,11 @@ public final class TopicAdmin {
             }
         } catch (ExecutionException | TimeoutException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
-            Optional<String> login = KafkaLogin.advice(cause, config.bootstrapServers());
+            Optional<String> login = KafkaLogin.advice(cause, kafka.bootstrapServers());
             if (login.isPresent()) {
                 throw new StartupException("cannot check or create topics: " + login.get(), e);
             }
-            throw new StartupException("cannot check or create topics on " + config.bootstrapServers()
+            throw new StartupException("cannot check or create topics on " + kafka.bootstrapServers()
                     + " (kafka.bootstrap-servers) within " + TIMEOUT_SECONDS + "s ("
                     + (cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName()) + ")"
                     + ". Check that Kafka runs there, or create the topics yourself and set topics.create=false.", e);
@@ -110,11 +108,10 @@ public final class TopicAdmin {
      * inherits), or the broker's {@code message.max.bytes} for a topic that does not exist yet;
      * lowered to {@code kafka.client.max.request.size} when that is set.
      */
-    public static TopicLimits limits(JobConfig config) {
-        JobConfig.Topics topics = config.topics();
-        Properties props = KafkaConnectors.clientProperties(config);
+    public static TopicLimits limits(KafkaSettings kafka, TopicSettings topics) {
+        Properties props = kafka.properties();
         props.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, String.valueOf(TIMEOUT_SECONDS * 1000));
-        int clientCap = clientMaxRequestSize(config);
+        int clientCap = clientMaxRequestSize(kafka);
         try (Admin admin = Admin.create(props)) {
             Set<String> existing = admin.listTopics().names().get(WAIT_SECONDS, TimeUnit.SECONDS);
             Map<String, Integer> byTopic = new HashMap<>();
@@ -157,25 +154,25 @@ public final class TopicAdmin {
                         + " takes less, set kafka.client.max.request.size to its limit.", e.getCause().getMessage(), assumed);
                 return new TopicLimits(assumed, assumed, assumed, assumed);
             }
-            throw limitsUnknown(config, e);
+            throw limitsUnknown(kafka, e);
         } catch (TimeoutException e) {
-            throw limitsUnknown(config, e);
+            throw limitsUnknown(kafka, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while reading topic limits", e);
         }
     }
 
-    private static StartupException limitsUnknown(JobConfig config, Exception e) {
+    private static StartupException limitsUnknown(KafkaSettings kafka, Exception e) {
         Throwable cause = e.getCause() != null ? e.getCause() : e;
-        return new StartupException("cannot read the topics' max.message.bytes on " + config.bootstrapServers()
+        return new StartupException("cannot read the topics' max.message.bytes on " + kafka.bootstrapServers()
                 + " (kafka.bootstrap-servers) within " + TIMEOUT_SECONDS + "s ("
                 + (cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName()) + ")"
                 + ". Check that Kafka runs there and that the job may describe the topics' configs.", e);
     }
 
-    private static int clientMaxRequestSize(JobConfig config) {
-        String set = config.kafkaClientProperties().get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
+    private static int clientMaxRequestSize(KafkaSettings kafka) {
+        String set = kafka.clientProperties().get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
         if (set == null) {
             return Integer.MAX_VALUE;
         }

@@ -1,22 +1,20 @@
 package dev.listenseq.pipeline;
 
 import dev.listenseq.avro.DeadLetter;
-import dev.listenseq.config.JobConfig;
 import dev.listenseq.flink.DecodeFunction;
 import dev.listenseq.flink.EventTimeAssigner;
 import dev.listenseq.flink.EventTimeWatermarks;
 import dev.listenseq.flink.KeyedRecord;
 import dev.listenseq.flink.RecordCheck;
 import dev.listenseq.flink.SequenceFunction;
-import dev.listenseq.kafka.KafkaConnectors;
+import dev.listenseq.flink.SequenceSettings;
 import dev.listenseq.kafka.LateRecord;
-import dev.listenseq.kafka.OffsetRange;
 import dev.listenseq.kafka.RawRecord;
 import dev.listenseq.kafka.SnapshotRecord;
-import dev.listenseq.kafka.TopicAdmin;
 import dev.listenseq.kafka.TopicLimits;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -25,24 +23,24 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import java.time.Duration;
 
 /**
- * The job graph, shared by every way of running it (stream, demo, tests):
+ * The job graph, and only the graph: every way of running the job (stream, backfill, demo, the
+ * bench, tests) passes in its source of raw records and its sinks, and gets this same graph.
  *
  * <pre>
- *  Kafka listen-events ──► Decode and validate ──keyBy(user_id)──► Build sequences ──► Kafka user-sequences
- *   (kafka-listen-events)   (decode-validate)                      (sequence-builder)   (kafka-user-sequences)
- *                               │ dead letters                         │ late events
- *                               ▼                                      ▼
- *                        Kafka listen-events-dlq                Kafka listen-events-late
- *                        (kafka-dead-letters)                   (kafka-late-events)
+ *  source ──► Decode and validate ──keyBy(user_id)──► Build sequences ──► snapshots sink (+ history sink)
+ *  (kafka-listen-events) (decode-validate)             (sequence-builder)   (kafka-user-sequences,
+ *                              │ dead letters               │ late events     kafka-user-sequence-history)
+ *                              ▼                            ▼
+ *                      dead-letter sink              late sink
+ *                      (kafka-dead-letters)          (kafka-late-events)
  * </pre>
  *
  * A tombstone on the input (null value, key user_id) erases the user: it travels keyed like an event,
  * the builder clears the user's state and sends a tombstone for the key down the snapshot stream.
  *
- * With topics.history set, the snapshots (and tombstones) also go to a non-compacted history topic
- * (kafka-user-sequence-history) for point-in-time reads.
- *
- * Operator uids (in brackets) are part of the savepoint format: never change them.
+ * Operator uids (in brackets) are part of the savepoint format: never change them. The source and
+ * sink operators keep their Kafka uids and names whatever is passed in, so savepoints, metrics and
+ * dashboards see one job.
  */
 public final class SequencePipeline {
 
@@ -54,121 +52,87 @@ public final class SequencePipeline {
     public static final String LATE_SINK_UID = "kafka-late-events";
     public static final String HISTORY_SINK_UID = "kafka-user-sequence-history";
 
-    /** The three outputs of the graph; snapshots include the tombstones of erased users. */
-    public record Outputs(DataStream<SnapshotRecord> snapshots, DataStream<DeadLetter> deadLetters,
-                          DataStream<LateRecord> late) {
+    /**
+     * Where the graph's outputs go. Snapshots include the tombstones of erased users; history, when
+     * not null, gets the same snapshots (the optional non-compacted history topic).
+     *
+     * @param lateMaxRecordBytes the largest record the late sink can write: late events are copied byte
+     *                           for byte and cannot be cut, so larger input records are dead-lettered
+     *                           up front ({@link TopicLimits#budget})
+     */
+    public record Sinks(Sink<SnapshotRecord> snapshots, Sink<DeadLetter> deadLetters, Sink<LateRecord> late,
+                        Sink<SnapshotRecord> history, int lateMaxRecordBytes) {
     }
 
     private SequencePipeline() {
     }
 
     /**
-     * The whole job, Kafka to Kafka. Bounded: stop at the input offsets that are latest at start.
-     * The output topics' size limits are read from the broker now ({@link TopicAdmin#limits}).
+     * Builds the whole job into {@code env}. With {@code flushAtEndOfInput}, the end of a bounded
+     * input emits every snapshot still waiting for its emit interval.
      */
-    public static void kafkaToKafka(StreamExecutionEnvironment env, JobConfig config, boolean bounded) {
-        kafkaToKafka(env, config, TopicAdmin.limits(config), bounded);
-    }
-
-    public static void kafkaToKafka(StreamExecutionEnvironment env, JobConfig config, TopicLimits limits, boolean bounded) {
-        DataStream<RawRecord> input = readFrom(env, KafkaConnectors.source(config, bounded), config, limits);
-        writeToKafka(build(input, config, limits, bounded), config, limits);
+    public static void build(StreamExecutionEnvironment env, Source<RawRecord, ?, ?> source, Sinks sinks,
+                             SequenceSettings settings, boolean flushAtEndOfInput) {
+        build(read(env, source, settings, sinks.lateMaxRecordBytes()), sinks, settings, flushAtEndOfInput);
     }
 
     /**
-     * The backfill: the same job over {@code range} of the input. With {@code finish} the input ends
-     * at the stop offsets and flushes everything; without, the job idles there for a hand-off savepoint.
+     * As {@link #build(StreamExecutionEnvironment, Source, Sinks, SequenceSettings, boolean)} from an
+     * input already read with {@link #read}, for a caller that puts a step of its own in between
+     * (a test's fault injection).
      */
-    public static void rangeToKafka(StreamExecutionEnvironment env, JobConfig config, OffsetRange range,
-                                    String groupId, boolean finish) {
-        TopicLimits limits = TopicAdmin.limits(config);
-        DataStream<RawRecord> input = readFrom(env, KafkaConnectors.rangeSource(config, range, groupId, finish), config, limits);
-        writeToKafka(build(input, config, limits, finish), config, limits);
+    public static void build(DataStream<RawRecord> input, Sinks sinks, SequenceSettings settings,
+                             boolean flushAtEndOfInput) {
+        SingleOutputStreamOperator<KeyedRecord> valid = input
+                .process(new DecodeFunction(recordCheck(settings, sinks.lateMaxRecordBytes()), settings.dlqMaxCopyBytes()))
+                .uid(DECODE_UID)
+                .name("Decode and validate");
+        SingleOutputStreamOperator<SnapshotRecord> snapshots = valid
+                .keyBy(r -> r.userId, Types.STRING)
+                .process(new SequenceFunction(settings.policy(), settings.limits(), settings.weighting(),
+                        settings.emitMinInterval().toMillis(), settings.eventTime(), flushAtEndOfInput))
+                .uid(SEQUENCE_UID)
+                .name("Build sequences");
+        snapshots.sinkTo(sinks.snapshots()).uid(SNAPSHOT_SINK_UID).name("Kafka: user sequences");
+        valid.getSideOutput(DecodeFunction.DEAD_LETTERS).sinkTo(sinks.deadLetters())
+                .uid(DLQ_SINK_UID).name("Kafka: dead letters");
+        snapshots.getSideOutput(SequenceFunction.LATE).sinkTo(sinks.late())
+                .uid(LATE_SINK_UID).name("Kafka: late events");
+        if (sinks.history() != null) {
+            // Optional: a new sink with no state, so savepoints from before it still restore.
+            snapshots.sinkTo(sinks.history()).uid(HISTORY_SINK_UID).name("Kafka: sequence history");
+        }
     }
 
     /**
-     * The input stream. Event-time ordering needs watermarks: they are generated per Kafka partition
-     * (inside the source), so how far one partition is ahead of another never makes an event late.
+     * The input stream. Event-time ordering needs watermarks: they are generated per source split
+     * (per Kafka partition, inside the source), so how far one partition is ahead of another never
+     * makes an event late.
      */
-    public static DataStream<RawRecord> readFrom(StreamExecutionEnvironment env, Source<RawRecord, ?, ?> source,
-                                                 JobConfig config, TopicLimits limits) {
-        return env.fromSource(source, watermarks(config, limits), "Kafka: listen events").uid(SOURCE_UID);
-    }
-
-    /** As {@link #readFrom(StreamExecutionEnvironment, Source, JobConfig, TopicLimits)} for topics with Kafka's default limits. */
-    public static DataStream<RawRecord> readFrom(StreamExecutionEnvironment env, Source<RawRecord, ?, ?> source,
-                                                 JobConfig config) {
-        return readFrom(env, source, config, TopicLimits.brokerDefaults());
+    public static DataStream<RawRecord> read(StreamExecutionEnvironment env, Source<RawRecord, ?, ?> source,
+                                             SequenceSettings settings, int lateMaxRecordBytes) {
+        return env.fromSource(source, watermarks(settings, lateMaxRecordBytes), "Kafka: listen events").uid(SOURCE_UID);
     }
 
     /**
      * Per-partition watermarks that neither a record the job dead-letters nor an event ahead of its
      * own Kafka timestamp can move forward ({@link EventTimeWatermarks}).
      */
-    static WatermarkStrategy<RawRecord> watermarks(JobConfig config, TopicLimits limits) {
-        JobConfig.Ordering ordering = config.ordering();
-        if (!ordering.eventTime()) {
+    static WatermarkStrategy<RawRecord> watermarks(SequenceSettings settings, int lateMaxRecordBytes) {
+        SequenceSettings.EventTimeOrdering ordering = settings.ordering();
+        if (ordering == null) {
             return WatermarkStrategy.noWatermarks();
         }
         // The supplier is shipped with the job graph: it may capture only serializable values.
         Duration maxDisorder = ordering.maxDisorder();
         WatermarkStrategy<RawRecord> strategy = WatermarkStrategy.<RawRecord>forGenerator(
                         context -> new EventTimeWatermarks(maxDisorder))
-                .withTimestampAssigner(new EventTimeAssigner(recordCheck(config, limits)));
+                .withTimestampAssigner(new EventTimeAssigner(recordCheck(settings, lateMaxRecordBytes)));
         return ordering.idleTimeout() == null ? strategy : strategy.withIdleness(ordering.idleTimeout());
     }
 
-    /**
-     * Decode, validate, key by user and build sequences; sinks are attached by the caller. Records are
-     * sized for output topics with Kafka's default limits.
-     */
-    public static Outputs build(DataStream<RawRecord> input, JobConfig config) {
-        return build(input, config, TopicLimits.brokerDefaults(), false);
-    }
-
-    /**
-     * As {@link #build(DataStream, JobConfig)} for the output topics' {@code limits};
-     * {@code flushAtEndOfInput} makes the end of a bounded input emit every snapshot still waiting
-     * for its emit interval.
-     */
-    public static Outputs build(DataStream<RawRecord> input, JobConfig config, TopicLimits limits,
-                                boolean flushAtEndOfInput) {
-        SingleOutputStreamOperator<KeyedRecord> valid = input
-                .process(new DecodeFunction(recordCheck(config, limits), config.dlqMaxCopyBytes()))
-                .uid(DECODE_UID)
-                .name("Decode and validate");
-        SingleOutputStreamOperator<SnapshotRecord> snapshots = valid
-                .keyBy(r -> r.userId, Types.STRING)
-                .process(new SequenceFunction(config.policy(), config.limits(), config.weighting(),
-                        config.emitMinInterval().toMillis(), config.ordering().eventTime(), flushAtEndOfInput))
-                .uid(SEQUENCE_UID)
-                .name("Build sequences");
-        return new Outputs(snapshots,
-                valid.getSideOutput(DecodeFunction.DEAD_LETTERS),
-                snapshots.getSideOutput(SequenceFunction.LATE));
-    }
-
     /** The check every input record passes, in the decode step and for watermarks alike. */
-    static RecordCheck recordCheck(JobConfig config, TopicLimits limits) {
-        return new RecordCheck(config.validation(), TopicLimits.budget(limits.late()));
-    }
-
-    /** Attaches the Kafka sinks, with the output topics' limits read from the broker now. */
-    public static void writeToKafka(Outputs outputs, JobConfig config) {
-        writeToKafka(outputs, config, TopicAdmin.limits(config));
-    }
-
-    public static void writeToKafka(Outputs outputs, JobConfig config, TopicLimits limits) {
-        outputs.snapshots().sinkTo(KafkaConnectors.snapshotSink(config, limits))
-                .uid(SNAPSHOT_SINK_UID).name("Kafka: user sequences");
-        outputs.deadLetters().sinkTo(KafkaConnectors.deadLetterSink(config, limits))
-                .uid(DLQ_SINK_UID).name("Kafka: dead letters");
-        outputs.late().sinkTo(KafkaConnectors.lateSink(config, limits))
-                .uid(LATE_SINK_UID).name("Kafka: late events");
-        if (config.topics().history() != null) {
-            // Optional (topics.history): a new sink with no state, so savepoints from before it still restore.
-            outputs.snapshots().sinkTo(KafkaConnectors.historySink(config, limits))
-                    .uid(HISTORY_SINK_UID).name("Kafka: sequence history");
-        }
+    static RecordCheck recordCheck(SequenceSettings settings, int lateMaxRecordBytes) {
+        return new RecordCheck(settings.validation(), TopicLimits.budget(lateMaxRecordBytes));
     }
 }

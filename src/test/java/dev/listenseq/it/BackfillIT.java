@@ -1,6 +1,9 @@
 package dev.listenseq.it;
 
 import dev.listenseq.app.BackfillCommand;
+import dev.listenseq.app.FlinkSettings;
+import dev.listenseq.app.JobParts;
+import dev.listenseq.app.KafkaJob;
 import dev.listenseq.avro.RecentEvent;
 import dev.listenseq.avro.SequenceItem;
 import dev.listenseq.avro.UserSequence;
@@ -8,8 +11,6 @@ import dev.listenseq.codec.SingleObjectCodec;
 import dev.listenseq.config.JobConfig;
 import dev.listenseq.embedded.ListeningGenerator;
 import dev.listenseq.kafka.TopicAdmin;
-import dev.listenseq.pipeline.FlinkSettings;
-import dev.listenseq.pipeline.SequencePipeline;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -69,8 +70,8 @@ class BackfillIT extends BrokerTest {
     static void recordTopicsWhileTheStreamingJobRuns() throws Exception {
         JobConfig arrival = config("live-arrival", ARRIVAL_TOPIC, 2, Map.of());
         JobConfig eventTime = config("live-spread", EVENT_TIME_TOPIC, 2, EVENT_TIME);
-        TopicAdmin.ensureTopics(arrival);
-        TopicAdmin.ensureTopics(eventTime);
+        TopicAdmin.ensureTopics(JobParts.kafka(arrival), JobParts.topics(arrival));
+        TopicAdmin.ensureTopics(JobParts.kafka(eventTime), JobParts.topics(eventTime));
         JobClient arrivalJob = start(arrival);
         JobClient eventTimeJob = start(eventTime);
 
@@ -192,7 +193,7 @@ class BackfillIT extends BrokerTest {
 
     private static JobClient start(JobConfig config) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(FlinkSettings.toFlink(config));
-        SequencePipeline.kafkaToKafka(env, config, false);
+        KafkaJob.live(env, config, false);
         return env.executeAsync(config.jobName());
     }
 

@@ -1,5 +1,8 @@
 package dev.listenseq.it;
 
+import dev.listenseq.app.FlinkSettings;
+import dev.listenseq.app.JobParts;
+import dev.listenseq.app.KafkaJob;
 import dev.listenseq.avro.DeadLetter;
 import dev.listenseq.avro.DeadLetterReason;
 import dev.listenseq.avro.ListenEvent;
@@ -11,8 +14,6 @@ import dev.listenseq.flink.InProcessMetrics;
 import dev.listenseq.flink.JobCounters;
 import dev.listenseq.kafka.KafkaConnectors;
 import dev.listenseq.kafka.TopicAdmin;
-import dev.listenseq.pipeline.FlinkSettings;
-import dev.listenseq.pipeline.SequencePipeline;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -63,7 +64,7 @@ class BadInputIT extends BrokerTest {
     @Test
     void everyBadRecordLandsInTheDeadLetterTopicAndTheJobNeverRestarts() throws Exception {
         JobConfig config = TestKafka.jobConfig(kafka, "bad", Map.of("flink.restart-strategy.type", "disable"));
-        TopicAdmin.ensureTopics(config);
+        TopicAdmin.ensureTopics(JobParts.kafka(config), JobParts.topics(config));
         Random random = new Random(11);
         byte[] randomBytes = new byte[200];
         random.nextBytes(randomBytes);
@@ -110,7 +111,7 @@ class BadInputIT extends BrokerTest {
         List<RecordMetadata> sent = TestKafka.send(kafka, records);
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(FlinkSettings.toFlink(config));
-        SequencePipeline.kafkaToKafka(env, config, true);
+        KafkaJob.live(env, config, true);
         JobClient job = env.executeAsync(config.jobName());
         job.getJobExecutionResult().get(3, TimeUnit.MINUTES);
 

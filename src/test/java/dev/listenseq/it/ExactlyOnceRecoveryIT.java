@@ -1,14 +1,16 @@
 package dev.listenseq.it;
 
+import dev.listenseq.app.FlinkSettings;
+import dev.listenseq.app.JobParts;
+import dev.listenseq.app.KafkaJob;
 import dev.listenseq.avro.ListenEvent;
 import dev.listenseq.avro.UserSequence;
 import dev.listenseq.codec.SingleObjectCodec;
 import dev.listenseq.config.JobConfig;
 import dev.listenseq.embedded.ListeningGenerator;
-import dev.listenseq.kafka.KafkaConnectors;
+import dev.listenseq.kafka.KafkaIO;
 import dev.listenseq.kafka.RawRecord;
 import dev.listenseq.kafka.TopicAdmin;
-import dev.listenseq.pipeline.FlinkSettings;
 import dev.listenseq.pipeline.SequencePipeline;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -81,7 +83,7 @@ class ExactlyOnceRecoveryIT extends BrokerTest {
                 "flink.restart-strategy.type", "fixed-delay",
                 "flink.restart-strategy.fixed-delay.attempts", "3",
                 "flink.restart-strategy.fixed-delay.delay", "200ms"));
-        TopicAdmin.ensureTopics(config);
+        TopicAdmin.ensureTopics(JobParts.kafka(config), JobParts.topics(config));
 
         AtomicLong clock = new AtomicLong(System.currentTimeMillis() - 10L * 86_400_000);
         ListeningGenerator generator = new ListeningGenerator(
@@ -100,9 +102,11 @@ class ExactlyOnceRecoveryIT extends BrokerTest {
         long expectedSnapshots = expectedVersions.values().stream().mapToLong(Long::longValue).sum();
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(FlinkSettings.toFlink(config));
-        DataStream<RawRecord> input = SequencePipeline.readFrom(env, KafkaConnectors.source(config, false), config)
+        KafkaIO io = KafkaIO.connect(JobParts.kafka(config), JobParts.topics(config));
+        DataStream<RawRecord> input = SequencePipeline.read(env, io.source(false), JobParts.sequence(config),
+                        io.lateMaxRecordBytes())
                 .map(new FailOnceAfterCheckpoint()).uid("failure-injector").name("Fail once");
-        SequencePipeline.writeToKafka(SequencePipeline.build(input, config), config);
+        SequencePipeline.build(input, KafkaJob.sinks(io), JobParts.sequence(config), false);
         // Half the traffic first; the rest once a checkpoint has completed, so the failure hits the
         // second half with a transaction open.
         TestKafka.send(kafka, records.subList(0, records.size() / 2));

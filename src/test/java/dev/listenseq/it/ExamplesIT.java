@@ -1,5 +1,8 @@
 package dev.listenseq.it;
 
+import dev.listenseq.app.FlinkSettings;
+import dev.listenseq.app.JobParts;
+import dev.listenseq.app.KafkaJob;
 import dev.listenseq.avro.ListenEvent;
 import dev.listenseq.avro.ListenType;
 import dev.listenseq.avro.SequenceItem;
@@ -12,8 +15,6 @@ import dev.listenseq.examples.TimeBuckets;
 import dev.listenseq.flink.InProcessMetrics;
 import dev.listenseq.flink.JobCounters;
 import dev.listenseq.kafka.TopicAdmin;
-import dev.listenseq.pipeline.FlinkSettings;
-import dev.listenseq.pipeline.SequencePipeline;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -68,7 +69,7 @@ class ExamplesIT extends BrokerTest {
     @Test
     void examplesWrittenFromTheJobsHistoryReadBackByDuckDbMatchTheSnapshotsAndNeverLeak() throws Exception {
         JobConfig config = TestKafka.jobConfig(kafka, "ex", Map.of("topics.history", "ex-history"));
-        TopicAdmin.ensureTopics(config);
+        TopicAdmin.ensureTopics(JobParts.kafka(config), JobParts.topics(config));
         AtomicLong clock = new AtomicLong(System.currentTimeMillis() - 3 * 86_400_000L);
         ListeningGenerator generator = new ListeningGenerator(
                 new ListeningGenerator.Params(40, 150, 17, 0.02, 0.03, 0.01), () -> clock.addAndGet(7_000));
@@ -85,7 +86,7 @@ class ExamplesIT extends BrokerTest {
         TestKafka.send(kafka, records);
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(FlinkSettings.toFlink(config));
-        SequencePipeline.kafkaToKafka(env, config, false);
+        KafkaJob.live(env, config, false);
         JobClient job = env.executeAsync(config.jobName());
         long deadline = System.nanoTime() + WAIT.toNanos();
         JobCounters counters = InProcessMetrics.counters(job.getJobID());

@@ -1,5 +1,8 @@
 package dev.listenseq.it;
 
+import dev.listenseq.app.FlinkSettings;
+import dev.listenseq.app.JobParts;
+import dev.listenseq.app.KafkaJob;
 import dev.listenseq.avro.DeadLetter;
 import dev.listenseq.avro.DeadLetterReason;
 import dev.listenseq.avro.ListenEvent;
@@ -12,8 +15,6 @@ import dev.listenseq.config.JobConfig;
 import dev.listenseq.flink.InProcessMetrics;
 import dev.listenseq.flink.JobCounters;
 import dev.listenseq.kafka.TopicAdmin;
-import dev.listenseq.pipeline.FlinkSettings;
-import dev.listenseq.pipeline.SequencePipeline;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -68,7 +69,7 @@ class GoldenPipelineIT extends BrokerTest {
     @Test
     void knownEventsGiveExactlyTheExpectedSnapshotsDeadLettersAndLateEvents() throws Exception {
         JobConfig config = TestKafka.jobConfig(kafka, "golden", Map.of());
-        TopicAdmin.ensureTopics(config);
+        TopicAdmin.ensureTopics(JobParts.kafka(config), JobParts.topics(config));
         String in = config.topics().input();
 
         byte[] e2 = events.encode(event("a2", "alice", "song-b", ListenType.PLAY, T0 + 5 * MIN, 60_000L, null, null));
@@ -91,7 +92,7 @@ class GoldenPipelineIT extends BrokerTest {
         List<RecordMetadata> sent = TestKafka.send(kafka, input);
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(FlinkSettings.toFlink(config));
-        SequencePipeline.kafkaToKafka(env, config, true);
+        KafkaJob.live(env, config, true);
         JobClient job = env.executeAsync(config.jobName());
         job.getJobExecutionResult().get(3, TimeUnit.MINUTES);
 

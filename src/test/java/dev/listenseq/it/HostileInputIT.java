@@ -1,5 +1,8 @@
 package dev.listenseq.it;
 
+import dev.listenseq.app.FlinkSettings;
+import dev.listenseq.app.JobParts;
+import dev.listenseq.app.KafkaJob;
 import dev.listenseq.avro.DeadLetter;
 import dev.listenseq.avro.DeadLetterReason;
 import dev.listenseq.avro.ListenEvent;
@@ -11,8 +14,6 @@ import dev.listenseq.flink.InProcessMetrics;
 import dev.listenseq.flink.JobCounters;
 import dev.listenseq.kafka.KafkaConnectors;
 import dev.listenseq.kafka.TopicAdmin;
-import dev.listenseq.pipeline.FlinkSettings;
-import dev.listenseq.pipeline.SequencePipeline;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -73,7 +74,7 @@ class HostileInputIT extends BrokerTest {
                     TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
                     TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(OUTPUT_LIMIT))))).all().get();
         }
-        TopicAdmin.ensureTopics(config);
+        TopicAdmin.ensureTopics(JobParts.kafka(config), JobParts.topics(config));
         String in = config.topics().input();
 
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
@@ -131,7 +132,7 @@ class HostileInputIT extends BrokerTest {
         }
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(FlinkSettings.toFlink(config));
-        SequencePipeline.kafkaToKafka(env, config, true);
+        KafkaJob.live(env, config, true);
         JobClient job = env.executeAsync(config.jobName());
         job.getJobExecutionResult().get(5, TimeUnit.MINUTES);
 

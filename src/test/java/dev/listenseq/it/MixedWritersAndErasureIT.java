@@ -1,5 +1,8 @@
 package dev.listenseq.it;
 
+import dev.listenseq.app.FlinkSettings;
+import dev.listenseq.app.JobParts;
+import dev.listenseq.app.KafkaJob;
 import dev.listenseq.avro.ListenEvent;
 import dev.listenseq.avro.ListenType;
 import dev.listenseq.avro.PlaySource;
@@ -10,8 +13,6 @@ import dev.listenseq.config.JobConfig;
 import dev.listenseq.flink.InProcessMetrics;
 import dev.listenseq.flink.JobCounters;
 import dev.listenseq.kafka.TopicAdmin;
-import dev.listenseq.pipeline.FlinkSettings;
-import dev.listenseq.pipeline.SequencePipeline;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
 import org.apache.avro.generic.GenericData;
@@ -59,7 +60,7 @@ class MixedWritersAndErasureIT extends BrokerTest {
     @Test
     void mixedWritersGiveIdenticalSequencesAndATombstoneErasesOneUser() throws Exception {
         JobConfig config = TestKafka.jobConfig(kafka, "mix", Map.of("flink.restart-strategy.type", "disable"));
-        TopicAdmin.ensureTopics(config);
+        TopicAdmin.ensureTopics(JobParts.kafka(config), JobParts.topics(config));
         Schema v1 = new Schema.Parser().parse(Path.of("schemas/ListenEvent-v1.avsc").toFile());
         String in = config.topics().input();
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
@@ -78,7 +79,7 @@ class MixedWritersAndErasureIT extends BrokerTest {
         TestKafka.send(kafka, records);
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(FlinkSettings.toFlink(config));
-        SequencePipeline.kafkaToKafka(env, config, true);
+        KafkaJob.live(env, config, true);
         JobClient job = env.executeAsync(config.jobName());
         job.getJobExecutionResult().get(5, TimeUnit.MINUTES);
 

@@ -3,6 +3,9 @@ package dev.listenseq.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.listenseq.app.FlinkSettings;
+import dev.listenseq.app.JobParts;
+import dev.listenseq.app.KafkaJob;
 import dev.listenseq.avro.ListenEvent;
 import dev.listenseq.avro.ListenType;
 import dev.listenseq.avro.RecentEvent;
@@ -14,8 +17,6 @@ import dev.listenseq.embedded.ListeningGenerator;
 import dev.listenseq.flink.InProcessMetrics;
 import dev.listenseq.flink.JobCounters;
 import dev.listenseq.kafka.TopicAdmin;
-import dev.listenseq.pipeline.FlinkSettings;
-import dev.listenseq.pipeline.SequencePipeline;
 import dev.listenseq.reader.History;
 import dev.listenseq.reader.LabelsFile;
 import dev.listenseq.reader.ReaderConfig;
@@ -93,7 +94,7 @@ class ReaderIT extends BrokerTest {
     @Test
     void theReadersViewEqualsTheJobsFinalSnapshotsWhateverItsStartAndTheOutputsDuplicates() throws Exception {
         JobConfig config = TestKafka.jobConfig(kafka, "view", Map.of("delivery.guarantee", "at-least-once"));
-        TopicAdmin.ensureTopics(config);
+        TopicAdmin.ensureTopics(JobParts.kafka(config), JobParts.topics(config));
         String out = config.topics().output();
         ReaderConfig readerConfig = ReaderConfig.of(kafka.bootstrapServers(), out);
         AtomicLong clock = new AtomicLong(System.currentTimeMillis() - 86_400_000);
@@ -104,7 +105,7 @@ class ReaderIT extends BrokerTest {
             assertTrue(early.awaitCaughtUp(WAIT), "an empty topic is caught up at once");
             sendGenerated(generator, config.topics().input(), 600);
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(FlinkSettings.toFlink(config));
-            SequencePipeline.kafkaToKafka(env, config, false);
+            KafkaJob.live(env, config, false);
             JobClient job = env.executeAsync(config.jobName());
             waitFor(() -> early.stats().kept() > 50, "the early reader to see snapshots while the job runs");
 
@@ -223,7 +224,7 @@ class ReaderIT extends BrokerTest {
     @Test
     void pointInTimeLookupsAndTheTrainingExportHoldExactlyTheEventsAtOrBeforeEachLabel() throws Exception {
         JobConfig config = TestKafka.jobConfig(kafka, "pit", Map.of("topics.history", "pit-history"));
-        TopicAdmin.ensureTopics(config);
+        TopicAdmin.ensureTopics(JobParts.kafka(config), JobParts.topics(config));
         List<ListenEvent> events = List.of(
                 event("a1", "alice", "song-a", ListenType.PLAY, T0),
                 event("a2", "alice", "song-b", ListenType.PLAY, T0 + 5 * MIN),
@@ -235,7 +236,7 @@ class ReaderIT extends BrokerTest {
                 .map(e -> new ProducerRecord<>(config.topics().input(), bytes(e.getUserId()), codec.encode(e)))
                 .collect(Collectors.toList()));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(FlinkSettings.toFlink(config));
-        SequencePipeline.kafkaToKafka(env, config, true);
+        KafkaJob.live(env, config, true);
         env.executeAsync(config.jobName()).getJobExecutionResult().get(3, TimeUnit.MINUTES);
         assertEquals(5, TestKafka.readAll(kafka, config.topics().output()).size());
         List<ConsumerRecord<byte[], byte[]>> history = TestKafka.readAll(kafka, "pit-history");

@@ -1,6 +1,9 @@
 package dev.listenseq.it;
 
 import dev.listenseq.app.BackfillCommand;
+import dev.listenseq.app.FlinkSettings;
+import dev.listenseq.app.JobParts;
+import dev.listenseq.app.KafkaJob;
 import dev.listenseq.avro.UserSequence;
 import dev.listenseq.codec.SingleObjectCodec;
 import dev.listenseq.config.ConfigKeys;
@@ -9,11 +12,8 @@ import dev.listenseq.config.Settings;
 import dev.listenseq.config.StartupException;
 import dev.listenseq.embedded.EmbeddedKafka;
 import dev.listenseq.embedded.ListeningGenerator;
-import dev.listenseq.kafka.KafkaConnectors;
 import dev.listenseq.kafka.OffsetRange;
 import dev.listenseq.kafka.TopicAdmin;
-import dev.listenseq.pipeline.FlinkSettings;
-import dev.listenseq.pipeline.SequencePipeline;
 import dev.listenseq.reader.ReaderCommands;
 import dev.listenseq.reader.ReaderConfig;
 import dev.listenseq.reader.ReaderServer;
@@ -168,8 +168,8 @@ class SecuredKafkaIT {
             Settings settings = Settings.of(values);
             JobConfig config = JobConfig.from(settings);
 
-            TopicAdmin.ensureTopics(config);
-            Properties admin = KafkaConnectors.clientProperties(config);
+            TopicAdmin.ensureTopics(JobParts.kafka(config), JobParts.topics(config));
+            Properties admin = JobParts.kafka(config).properties();
             try (Admin client = Admin.create(admin)) {
                 assertTrue(client.listTopics().names().get(1, TimeUnit.MINUTES).containsAll(
                         List.of("sec-in", "sec-out", "sec-dlq", "sec-late")), "topics created over SASL_SSL");
@@ -179,7 +179,7 @@ class SecuredKafkaIT {
             produce(config, events);
 
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(FlinkSettings.toFlink(config));
-            SequencePipeline.kafkaToKafka(env, config, true);
+            KafkaJob.live(env, config, true);
             JobClient stream = env.executeAsync(config.jobName());
             stream.getJobExecutionResult().get(WAIT.toMinutes(), TimeUnit.MINUTES);
 
@@ -243,12 +243,12 @@ class SecuredKafkaIT {
         String keys = "check the user name and password in kafka.client.sasl.jaas.config";
 
         StartupException topics = assertThrows(StartupException.class,
-                () -> assertTimeoutPreemptively(WAIT, () -> TopicAdmin.ensureTopics(config)));
+                () -> assertTimeoutPreemptively(WAIT, () -> TopicAdmin.ensureTopics(JobParts.kafka(config), JobParts.topics(config))));
         assertTrue(topics.getMessage().startsWith("cannot check or create topics: " + expected), topics.getMessage());
         assertTrue(topics.getMessage().contains(keys), topics.getMessage());
 
         StartupException offsets = assertThrows(StartupException.class,
-                () -> assertTimeoutPreemptively(WAIT, () -> OffsetRange.resolve(config)));
+                () -> assertTimeoutPreemptively(WAIT, () -> OffsetRange.resolve(JobParts.kafka(config), JobParts.topics(config), config.backfill().from(), config.backfill().to())));
         assertTrue(offsets.getMessage().contains(expected) && offsets.getMessage().contains(keys), offsets.getMessage());
 
         Run get = assertTimeoutPreemptively(WAIT,
@@ -261,7 +261,7 @@ class SecuredKafkaIT {
     }
 
     private static void produce(JobConfig config, int n) throws Exception {
-        Properties props = KafkaConnectors.clientProperties(config);
+        Properties props = JobParts.kafka(config).properties();
         props.put("key.serializer", ByteArraySerializer.class.getName());
         props.put("value.serializer", ByteArraySerializer.class.getName());
         props.put("acks", "all");

@@ -1,5 +1,7 @@
 package dev.listenseq.it;
 
+import dev.listenseq.app.FlinkSettings;
+import dev.listenseq.app.JobParts;
 import dev.listenseq.avro.ListenType;
 import dev.listenseq.avro.SequenceItem;
 import dev.listenseq.avro.UserSequence;
@@ -11,7 +13,6 @@ import dev.listenseq.kafka.KafkaConnectors;
 import dev.listenseq.kafka.SnapshotRecord;
 import dev.listenseq.kafka.TopicAdmin;
 import dev.listenseq.kafka.TopicLimits;
-import dev.listenseq.pipeline.FlinkSettings;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -53,15 +54,15 @@ class SnapshotSinkIT extends BrokerTest {
                     TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
                     TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(LIMIT))))).all().get();
         }
-        TopicAdmin.ensureTopics(config);
-        TopicLimits limits = TopicAdmin.limits(config);
+        TopicAdmin.ensureTopics(JobParts.kafka(config), JobParts.topics(config));
+        TopicLimits limits = TopicAdmin.limits(JobParts.kafka(config), JobParts.topics(config));
         assertEquals(LIMIT, limits.output());
         assertEquals(TopicLimits.BROKER_DEFAULT, limits.dlq());
 
         List<UserSequence> snapshots = List.of(snapshot("small", 3), snapshot("huge", 2000), snapshot("after", 5));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(FlinkSettings.toFlink(config));
         env.fromData(snapshots.stream().map(SnapshotRecord::of).toList(), TypeInformation.of(SnapshotRecord.class))
-                .sinkTo(KafkaConnectors.snapshotSink(config, limits)).name("snapshots");
+                .sinkTo(KafkaConnectors.snapshotSink(JobParts.kafka(config), JobParts.topics(config), limits)).name("snapshots");
         JobClient job = env.executeAsync("snapshot-sink");
         job.getJobExecutionResult().get(3, TimeUnit.MINUTES);
 

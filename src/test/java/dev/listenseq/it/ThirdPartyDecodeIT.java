@@ -1,13 +1,14 @@
 package dev.listenseq.it;
 
+import dev.listenseq.app.FlinkSettings;
+import dev.listenseq.app.JobParts;
+import dev.listenseq.app.KafkaJob;
 import dev.listenseq.avro.DeadLetterReason;
 import dev.listenseq.avro.UserSequence;
 import dev.listenseq.codec.SingleObjectCodec;
 import dev.listenseq.config.JobConfig;
 import dev.listenseq.embedded.ListeningGenerator;
 import dev.listenseq.kafka.TopicAdmin;
-import dev.listenseq.pipeline.FlinkSettings;
-import dev.listenseq.pipeline.SequencePipeline;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
@@ -63,7 +64,7 @@ class ThirdPartyDecodeIT extends BrokerTest {
     @Test
     void theSchemaFilesAloneDecodeTheInputOutputAndDeadLetterTopics() throws Exception {
         JobConfig config = TestKafka.jobConfig(kafka, "plain", Map.of());
-        TopicAdmin.ensureTopics(config);
+        TopicAdmin.ensureTopics(JobParts.kafka(config), JobParts.topics(config));
         AtomicLong clock = new AtomicLong(System.currentTimeMillis() - 86_400_000);
         ListeningGenerator generator = new ListeningGenerator(
                 new ListeningGenerator.Params(40, 300, 9, 0.02, 0.05, 0.08), () -> clock.addAndGet(10_000));
@@ -76,7 +77,7 @@ class ThirdPartyDecodeIT extends BrokerTest {
         }
         TestKafka.send(kafka, records);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(FlinkSettings.toFlink(config));
-        SequencePipeline.kafkaToKafka(env, config, true);
+        KafkaJob.live(env, config, true);
         env.executeAsync(config.jobName()).getJobExecutionResult().get(3, TimeUnit.MINUTES);
 
         BinaryMessageDecoder<GenericRecord> events = plainDecoder("ListenEvent");

@@ -1,5 +1,7 @@
 package dev.listenseq.pipeline;
 
+import dev.listenseq.app.FlinkSettings;
+import dev.listenseq.app.JobParts;
 import dev.listenseq.avro.DeadLetter;
 import dev.listenseq.avro.DeadLetterReason;
 import dev.listenseq.avro.ListenEvent;
@@ -17,10 +19,8 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.flink.util.CloseableIterator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -38,7 +38,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * The whole job graph (decode, key by user, sequences on RocksDB, the three outputs) on a
- * MiniCluster, fed from memory and collected in memory: no broker. What Kafka adds (offsets,
+ * MiniCluster, fed from memory and collected in memory through the entry point every command uses:
+ * no broker. What Kafka adds (offsets,
  * transactions, topics) is the integration tests' business; this one checks the graph in seconds.
  */
 class SequencePipelineTest {
@@ -91,38 +92,36 @@ class SequencePipelineTest {
         send("alice", play("a3", "alice", "song-a", T0 + 10 * MIN));
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(FlinkSettings.toFlink(config));
-        DataStream<RawRecord> records = env.fromData(input, TypeInformation.of(RawRecord.class));
-        SequencePipeline.Outputs outputs = SequencePipeline.build(records, config, TopicLimits.brokerDefaults(), true);
-        try (CloseableIterator<SnapshotRecord> snapshots = outputs.snapshots().collectAsync();
-             CloseableIterator<DeadLetter> deadLetters = outputs.deadLetters().collectAsync();
-             CloseableIterator<LateRecord> lateEvents = outputs.late().collectAsync()) {
-            env.execute("graph-test");
+        CollectingSink<SnapshotRecord> snapshots = new CollectingSink<>();
+        CollectingSink<DeadLetter> deadLetters = new CollectingSink<>();
+        CollectingSink<LateRecord> lateEvents = new CollectingSink<>();
+        SequencePipeline.build(env, new InMemorySource<>(input, TypeInformation.of(RawRecord.class)),
+                new SequencePipeline.Sinks(snapshots, deadLetters, lateEvents, null, TopicLimits.BROKER_DEFAULT),
+                JobParts.sequence(config), true);
+        env.execute("graph-test");
 
-            Map<String, List<Long>> versions = new TreeMap<>();
-            Map<String, UserSequence> last = new TreeMap<>();
-            snapshots.forEachRemaining(r -> {
-                UserSequence s = r.snapshot;
-                versions.computeIfAbsent(s.getUserId(), u -> new ArrayList<>()).add(s.getVersion());
-                last.put(s.getUserId(), s);
-            });
-            assertEquals(Map.of("alice", List.of(1L, 2L, 3L), "bob", List.of(1L)), versions,
-                    "a snapshot per applied event; the duplicate and the late event change nothing");
-            assertEquals(List.of("song-a", "song-b"),
-                    last.get("alice").getItems().stream().map(i -> i.getSongId()).toList());
-            assertEquals(2, last.get("alice").getItems().get(0).getPlays());
-
-            List<DeadLetter> letters = new ArrayList<>();
-            deadLetters.forEachRemaining(letters::add);
-            assertEquals(1, letters.size());
-            assertEquals(DeadLetterReason.UNDECODABLE, letters.get(0).getReason());
-            assertEquals(garbage.offset, letters.get(0).getSourceOffset());
-
-            List<LateRecord> lateRecords = new ArrayList<>();
-            lateEvents.forEachRemaining(lateRecords::add);
-            assertEquals(1, lateRecords.size());
-            assertEquals(LateRecord.Reason.HORIZON, lateRecords.get(0).reason);
-            assertEquals(late.offset, lateRecords.get(0).record.offset);
-            assertArrayEquals(late.value, lateRecords.get(0).record.value, "late events leave byte for byte");
+        Map<String, List<Long>> versions = new TreeMap<>();
+        Map<String, UserSequence> last = new TreeMap<>();
+        for (SnapshotRecord r : snapshots.collected()) {
+            UserSequence s = r.snapshot;
+            versions.computeIfAbsent(s.getUserId(), u -> new ArrayList<>()).add(s.getVersion());
+            last.put(s.getUserId(), s);
         }
+        assertEquals(Map.of("alice", List.of(1L, 2L, 3L), "bob", List.of(1L)), versions,
+                "a snapshot per applied event; the duplicate and the late event change nothing");
+        assertEquals(List.of("song-a", "song-b"),
+                last.get("alice").getItems().stream().map(i -> i.getSongId()).toList());
+        assertEquals(2, last.get("alice").getItems().get(0).getPlays());
+
+        List<DeadLetter> letters = deadLetters.collected();
+        assertEquals(1, letters.size());
+        assertEquals(DeadLetterReason.UNDECODABLE, letters.get(0).getReason());
+        assertEquals(garbage.offset, letters.get(0).getSourceOffset());
+
+        List<LateRecord> lateRecords = lateEvents.collected();
+        assertEquals(1, lateRecords.size());
+        assertEquals(LateRecord.Reason.HORIZON, lateRecords.get(0).reason);
+        assertEquals(late.offset, lateRecords.get(0).record.offset);
+        assertArrayEquals(late.value, lateRecords.get(0).record.value, "late events leave byte for byte");
     }
 }

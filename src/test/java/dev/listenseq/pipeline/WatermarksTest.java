@@ -1,5 +1,6 @@
 package dev.listenseq.pipeline;
 
+import dev.listenseq.app.JobParts;
 import dev.listenseq.config.JobConfig;
 import dev.listenseq.config.Settings;
 import dev.listenseq.kafka.TopicLimits;
@@ -16,7 +17,7 @@ class WatermarksTest {
     @Test
     void theEventTimeStrategySerializes() throws Exception {
         JobConfig config = JobConfig.from(Settings.of(Map.of("ordering.mode", "event-time")));
-        byte[] bytes = InstantiationUtil.serializeObject(SequencePipeline.watermarks(config, TopicLimits.brokerDefaults()));
+        byte[] bytes = InstantiationUtil.serializeObject(SequencePipeline.watermarks(JobParts.sequence(config), TopicLimits.BROKER_DEFAULT));
         assertNotNull(InstantiationUtil.deserializeObject(bytes, getClass().getClassLoader()));
     }
 }

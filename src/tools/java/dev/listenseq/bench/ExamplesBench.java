@@ -1,5 +1,8 @@
 package dev.listenseq.bench;
 
+import dev.listenseq.app.FlinkSettings;
+import dev.listenseq.app.JobParts;
+import dev.listenseq.app.KafkaJob;
 import dev.listenseq.app.Main;
 import dev.listenseq.avro.UserSequence;
 import dev.listenseq.avro.state.ItemState;
@@ -11,8 +14,6 @@ import dev.listenseq.config.Settings;
 import dev.listenseq.embedded.EmbeddedKafka;
 import dev.listenseq.embedded.ListeningGenerator;
 import dev.listenseq.kafka.TopicAdmin;
-import dev.listenseq.pipeline.FlinkSettings;
-import dev.listenseq.pipeline.SequencePipeline;
 import dev.listenseq.sequence.ItemStore;
 import dev.listenseq.sequence.SeenEvents;
 import dev.listenseq.sequence.SequencePolicy;
@@ -88,7 +89,7 @@ public final class ExamplesBench {
                     "checkpoint.dir", work.resolve("checkpoints").toUri().toString(),
                     "state.local-dir", work.resolve("rocksdb").toString()));
             JobConfig config = JobConfig.from(Settings.of(values));
-            TopicAdmin.ensureTopics(config);
+            TopicAdmin.ensureTopics(JobParts.kafka(config), JobParts.topics(config));
             long t0 = System.nanoTime();
             boolean direct = !opts.get("history").equals("job");
             generate(kafka.bootstrapServers(), config.topics().input(), direct ? "user-sequence-history" : null,
@@ -98,7 +99,7 @@ public final class ExamplesBench {
             if (!direct) {
                 t0 = System.nanoTime();
                 StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(FlinkSettings.toFlink(config));
-                SequencePipeline.kafkaToKafka(env, config, true);
+                KafkaJob.live(env, config, true);
                 env.execute("examples-bench history");
                 out.printf("the job wrote the history in %.1f s%n", (System.nanoTime() - t0) / 1e9);
             }

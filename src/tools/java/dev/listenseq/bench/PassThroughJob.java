@@ -1,11 +1,13 @@
 package dev.listenseq.bench;
 
+import dev.listenseq.app.JobParts;
 import dev.listenseq.avro.ListenEvent;
 import dev.listenseq.codec.DecodeException;
 import dev.listenseq.codec.SingleObjectCodec;
 import dev.listenseq.config.JobConfig;
 import dev.listenseq.flink.JobMetrics;
 import dev.listenseq.kafka.KafkaConnectors;
+import dev.listenseq.kafka.KafkaSettings;
 import dev.listenseq.kafka.RawRecord;
 import dev.listenseq.kafka.TopicLimits;
 import dev.listenseq.pipeline.SequencePipeline;
@@ -33,16 +35,18 @@ final class PassThroughJob {
     }
 
     static void build(StreamExecutionEnvironment env, JobConfig config) {
-        SequencePipeline.readFrom(env, KafkaConnectors.source(config, false), config)
+        KafkaSettings kafka = JobParts.kafka(config);
+        // Read as the job reads: its source and its watermarks.
+        SequencePipeline.read(env, KafkaConnectors.source(kafka, JobParts.topics(config), false), JobParts.sequence(config),
+                        TopicLimits.BROKER_DEFAULT)
                 .process(new Reencode()).uid(UID).name("Decode and re-encode")
-                .sinkTo(sink(config)).uid("kafka-pass-through").name("Kafka: pass-through");
+                .sinkTo(sink(kafka, config.topics().output())).uid("kafka-pass-through").name("Kafka: pass-through");
     }
 
     /** The job's sink settings, writing records as they are. */
-    private static KafkaSink<RawRecord> sink(JobConfig config) {
-        String topic = config.topics().output();
+    private static KafkaSink<RawRecord> sink(KafkaSettings kafka, String topic) {
         // Re-encoded valid events are a few hundred bytes: the default limit is never near.
-        return KafkaConnectors.sink(config, "pass-through", TopicLimits.BROKER_DEFAULT, (KafkaRecordSerializationSchema<RawRecord>)
+        return KafkaConnectors.sink(kafka, "pass-through", TopicLimits.BROKER_DEFAULT, (KafkaRecordSerializationSchema<RawRecord>)
                 (r, context, timestamp) -> new ProducerRecord<>(topic, null, r.timestamp, r.key, r.value));
     }
 

@@ -1,15 +1,17 @@
 package dev.listenseq.bench;
 
+import dev.listenseq.app.FlinkSettings;
+import dev.listenseq.app.JobParts;
+import dev.listenseq.app.KafkaJob;
 import dev.listenseq.config.ConfigKeys;
 import dev.listenseq.config.JobConfig;
 import dev.listenseq.config.Settings;
 import dev.listenseq.flink.InProcessMetrics;
 import dev.listenseq.flink.JobCounters;
+import dev.listenseq.kafka.KafkaIO;
+import dev.listenseq.kafka.OffsetRange;
 import dev.listenseq.kafka.TopicAdmin;
 import dev.listenseq.kstreams.SequenceTopology;
-import dev.listenseq.pipeline.FlinkSettings;
-import dev.listenseq.kafka.OffsetRange;
-import dev.listenseq.pipeline.SequencePipeline;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
@@ -76,7 +78,7 @@ public final class Worker {
             values.put(args[i].substring(0, eq), args[i].substring(eq + 1));
         }
         JobConfig config = JobConfig.from(Settings.of(values));
-        TopicAdmin.ensureTopics(config);
+        TopicAdmin.ensureTopics(JobParts.kafka(config), JobParts.topics(config));
         Worker worker = new Worker(System.out, expected);
         worker.watchStdin(System.in);
         if (kind.equals(Case.Kind.KAFKA_STREAMS.id)) {
@@ -115,9 +117,11 @@ public final class Worker {
             PassThroughJob.build(env, config);
         } else if (kind.equals(Case.Kind.BACKFILL.id)) {
             // What `backfill` runs: the whole recorded topic as an offset range, ending when done.
-            SequencePipeline.rangeToKafka(env, config, OffsetRange.resolve(config), config.groupId(), true);
+            KafkaIO io = KafkaIO.connect(JobParts.kafka(config), JobParts.topics(config));
+            OffsetRange range = OffsetRange.resolve(io.kafka(), io.topics(), config.backfill().from(), config.backfill().to());
+            KafkaJob.range(env, config, io, range, config.groupId(), true);
         } else {
-            SequencePipeline.kafkaToKafka(env, config, false);
+            KafkaJob.live(env, config, false);
         }
         JobGraph graph = env.getStreamGraph().getJobGraph();
         MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder()

@@ -1,6 +1,7 @@
 package dev.listenseq.chaos;
 
 import dev.listenseq.app.BackfillCommand;
+import dev.listenseq.app.JobParts;
 import dev.listenseq.avro.UserSequence;
 import dev.listenseq.cluster.OutputWatcher;
 import dev.listenseq.config.ConfigKeys;
@@ -89,7 +90,7 @@ public final class ChaosRun {
         try (EmbeddedKafka kafka = EmbeddedKafka.start(work.resolve("kafka"))) {
             List<String> jobArgs = jobArgs(kafka.bootstrapServers(), work, faultDir);
             JobConfig config = JobConfig.from(Settings.load("streaming", jobArgs));
-            TopicAdmin.ensureTopics(config);
+            TopicAdmin.ensureTopics(JobParts.kafka(config), JobParts.topics(config));
             TopicChecks checks = new TopicChecks(kafka.bootstrapServers());
             List<Fault> faults;
             try (JobTarget target = options.processTarget()

@@ -1,12 +1,13 @@
 package dev.listenseq.cluster;
 
+import dev.listenseq.app.JobParts;
+import dev.listenseq.app.KafkaEndpoint;
 import dev.listenseq.app.Main;
 import dev.listenseq.app.Signals;
 import dev.listenseq.config.ConfigKeys;
 import dev.listenseq.config.JobConfig;
 import dev.listenseq.config.Settings;
 import dev.listenseq.config.StartupException;
-import dev.listenseq.embedded.EmbeddedKafka;
 import dev.listenseq.embedded.ListeningGenerator;
 import dev.listenseq.embedded.TrafficProducer;
 import dev.listenseq.kafka.TopicAdmin;
@@ -17,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -50,36 +52,27 @@ public final class ClusterCommand {
         Path work = Files.createTempDirectory(base, "run-");
         List<String> classpath = Arrays.asList(Files.readString(CLASSPATH).trim().split(File.pathSeparator));
 
-        EmbeddedKafka kafka = null;
-        String bootstrap;
-        if (settings.isSet(ConfigKeys.BOOTSTRAP_SERVERS)) {
-            bootstrap = settings.get(ConfigKeys.BOOTSTRAP_SERVERS);
-            System.out.println("Using Kafka at " + bootstrap);
-        } else {
-            System.out.println("Starting an embedded Kafka broker (KRaft) ...");
-            kafka = EmbeddedKafka.start(work.resolve("kafka"));
-            bootstrap = kafka.bootstrapServers();
-        }
-        Map<String, String> fixed = Map.of(
-                ConfigKeys.BOOTSTRAP_SERVERS.name(), bootstrap,
-                ConfigKeys.CHECKPOINT_DIR.name(), work.resolve("checkpoints").toUri().toString(),
-                ConfigKeys.SAVEPOINT_DIR.name(), work.resolve("savepoints").toUri().toString());
-        JobConfig config = JobConfig.from(settings.with(fixed));
-        TopicAdmin.ensureTopics(config);
+        try (KafkaEndpoint kafka = KafkaEndpoint.resolve(settings, work.resolve("kafka"), System.out)) {
+            String bootstrap = kafka.bootstrapServers();
+            Map<String, String> folders = Map.of(
+                    ConfigKeys.CHECKPOINT_DIR.name(), work.resolve("checkpoints").toUri().toString(),
+                    ConfigKeys.SAVEPOINT_DIR.name(), work.resolve("savepoints").toUri().toString());
+            JobConfig config = JobConfig.from(settings.with(folders));
+            TopicAdmin.ensureTopics(JobParts.kafka(config, bootstrap), JobParts.topics(config));
+            // The job's own command line (another JVM) gets the run's folders and this broker as flags.
+            Map<String, String> jobFlags = new HashMap<>(folders);
+            jobFlags.put(ConfigKeys.BOOTSTRAP_SERVERS.name(), bootstrap);
 
-        int taskManagers = settings.get(ConfigKeys.CLUSTER_TASKMANAGERS);
-        System.out.printf("Starting a Flink cluster: 1 JobManager + %d TaskManagers, each its own JVM (logs in %s) ...%n",
-                taskManagers, work.resolve("flink").resolve("log"));
-        try (LocalFlinkCluster cluster = LocalFlinkCluster.start(work.resolve("flink"), classpath, taskManagers, Map.of());
-             OutputWatcher watcher = new OutputWatcher(bootstrap, config.topics().output())) {
-            System.out.printf("Flink web UI %s   JobManager pid %d   TaskManager pids %s%n", cluster.restUrl(),
-                    cluster.jobManager().pid(), cluster.taskManagers().stream().map(LocalFlinkCluster.Node::pid).toList());
-            String jobId = cluster.submit(JOB_JAR, Main.class.getName(), programArgs(args, fixed));
-            System.out.println("Submitted " + JOB_JAR + " through the REST API: job " + jobId);
-            return drive(settings, config, bootstrap, cluster, jobId, watcher);
-        } finally {
-            if (kafka != null) {
-                kafka.close();
+            int taskManagers = settings.get(ConfigKeys.CLUSTER_TASKMANAGERS);
+            System.out.printf("Starting a Flink cluster: 1 JobManager + %d TaskManagers, each its own JVM (logs in %s) ...%n",
+                    taskManagers, work.resolve("flink").resolve("log"));
+            try (LocalFlinkCluster cluster = LocalFlinkCluster.start(work.resolve("flink"), classpath, taskManagers, Map.of());
+                 OutputWatcher watcher = new OutputWatcher(bootstrap, config.topics().output())) {
+                System.out.printf("Flink web UI %s   JobManager pid %d   TaskManager pids %s%n", cluster.restUrl(),
+                        cluster.jobManager().pid(), cluster.taskManagers().stream().map(LocalFlinkCluster.Node::pid).toList());
+                String jobId = cluster.submit(JOB_JAR, Main.class.getName(), programArgs(args, jobFlags));
+                System.out.println("Submitted " + JOB_JAR + " through the REST API: job " + jobId);
+                return drive(settings, config, bootstrap, cluster, jobId, watcher);
             }
         }
     }

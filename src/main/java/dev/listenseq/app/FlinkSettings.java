@@ -1,4 +1,4 @@
-package dev.listenseq.pipeline;
+package dev.listenseq.app;
 
 import dev.listenseq.config.ConfigKeys;
 import dev.listenseq.config.JobConfig;
