@@ -144,7 +144,7 @@ public final class Main {
                 "           --delivery exactly-once|at-least-once (exactly-once) --cases LIST (all of pass-through,",
                 "           job-rocksdb-100,job-rocksdb-100-emit-0,job-rocksdb-1000,job-hashmap-100,job-hashmap-1000,",
                 "           kafka-streams,backfill,hot-user,long-sequences,latency) --hot-user-share S (0.1: the bot's",
-                "           share of the hot-user topic) --long-users N (500) --long-events N (1000000) --long-songs N",
+                "           share of the hot-user topic) --long-users N (100) --long-events N (1000000) --long-songs N",
                 "           (1000000): the long-sequences input",
                 "           --latency-duration D (20s) --latency-rate N (0: half the job's measured rate)",
                 "           --worker-heap SIZE (2g) --bootstrap-servers HOST:PORT (embedded broker) --work-dir DIR",

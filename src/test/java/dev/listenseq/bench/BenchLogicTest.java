@@ -53,14 +53,15 @@ class BenchLogicTest {
                 0, 0, 0, 5000, "2.10", "2.20", null, -1)));
         assertEquals(0.9, Report.othersRatio(results), 1e-9, "everyone else's 900 of 1,000 records at the same rate");
         String report = Report.render(o, results, Map.of(),
-                new BenchCommand.Inputs(new Preloader.Loaded(1000, 100, 90, 0, 1000), new Preloader.Loaded(5000, 0, 5, 4, 1000)));
+                new BenchCommand.Inputs(new Preloader.Loaded(1000, 100, 90, 0, 1000, 0),
+                        new Preloader.Loaded(5000, 0, 5, 4, 1000, 0.95)));
         assertTrue(report.matches("(?s).*\\nhot user: everyone else's events/s, with ÷ without +≥ 0.8 +0.900 +yes\\n.*"), report);
         assertTrue(report.matches("(?s).*\\nlong sequences: max-items 1000 ÷ 100 \\(rocksdb\\) +≥ 0.8 +0.600 +NO\\n.*"), report);
         assertTrue(report.matches("(?s).*\\nsongs \\(items\\) +200 +200 +sequence.max-items\\n.*"), report);
         assertTrue(report.matches("(?s).*\\nseen event ids +10,000 +10,000 +sequence.dedup-max-ids\\n.*"), report);
         assertTrue(report.matches("(?s).*\\ntimers \\(event time \\+ processing time\\) +0 \\+ 1 +4 .*"), report);
         assertTrue(report.contains("1.75 → 2.00"), "the load average before and after each run: " + report);
-        assertTrue(report.contains("4 of them (80 %) hold at least 1,000 distinct songs"), report);
+        assertTrue(report.contains("4 of them (80 %, with 95 % of the events) hold at least 1,000 distinct songs"), report);
         assertThrows(ConfigException.class, () -> BenchOptions.parse(List.of("--hot-user-share", "1")));
     }
 

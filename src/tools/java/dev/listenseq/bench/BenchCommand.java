@@ -132,8 +132,9 @@ public final class BenchCommand {
                         longInput, options.longEvents(), options.longUsers(), options.longSongs(), options.seed());
                 longSequences = Preloader.load(bootstrap, longInput, longParams(), options.longEvents(), null, end,
                         LONG_SEQUENCE, out);
-                out.printf("  %,d of %,d users hold at least %,d distinct songs%n", longSequences.usersWithAtLeast(),
-                        longSequences.users(), LONG_SEQUENCE);
+                out.printf("  %,d of %,d users hold at least %,d distinct songs, with %.0f %% of the events%n",
+                        longSequences.usersWithAtLeast(), longSequences.users(), LONG_SEQUENCE,
+                        100 * longSequences.eventShareOfThose());
             }
 
             Map<String, List<Throughput>> results = new LinkedHashMap<>();

@@ -80,7 +80,7 @@ record BenchOptions(
                 flags.get("work-dir"),
                 bool(flags, "jfr", problems),
                 share(flags, "hot-user-share", 0.1, problems),
-                (int) positiveLong(flags, "long-users", 500, problems),
+                (int) positiveLong(flags, "long-users", 100, problems),
                 positiveLong(flags, "long-events", 1_000_000, problems),
                 (int) positiveLong(flags, "long-songs", 1_000_000, problems),
                 jobKeys);

@@ -44,8 +44,11 @@ final class Preloader {
     record Bot(String userId, long events, int songs) {
     }
 
-    /** What was loaded: records, and how many distinct songs the generator's users got. */
-    record Loaded(long records, long botRecords, int users, int usersWithAtLeast, int threshold) {
+    /**
+     * What was loaded: records, the bot's among them, the generator's users, how many of them got at
+     * least {@code threshold} distinct songs, and those users' share of the generator's events.
+     */
+    record Loaded(long records, long botRecords, int users, int usersWithAtLeast, int threshold, double eventShareOfThose) {
     }
 
     /**
@@ -69,6 +72,7 @@ final class Preloader {
         SplittableRandom botRandom = new SplittableRandom(params.seed() ^ 0x5EED);
         byte[] botKey = bot == null ? null : ListeningGenerator.keyBytes(bot.userId());
         Map<String, Set<String>> songsByUser = new HashMap<>();
+        Map<String, Long> eventsByUser = new HashMap<>();
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
@@ -99,6 +103,7 @@ final class Preloader {
                     ListeningGenerator.Generated g = generator.next();
                     if (g.kind() == ListeningGenerator.Kind.EVENT) {
                         songsByUser.computeIfAbsent(g.event().getUserId(), u -> new HashSet<>()).add(g.event().getSongId());
+                        eventsByUser.merge(g.event().getUserId(), 1L, Long::sum);
                     }
                     record = new ProducerRecord<>(topic, ListeningGenerator.keyBytes(g.key()), g.value());
                     generated[0]++;
@@ -118,7 +123,15 @@ final class Preloader {
             throw new IllegalStateException("preloading " + topic + " failed", failure.get());
         }
         progress.printf("  preloaded %,d records in %.1f s%n", total, (System.nanoTime() - began) / 1e9);
-        int atLeast = (int) songsByUser.values().stream().filter(s -> s.size() >= threshold).count();
-        return new Loaded(total, botSent, songsByUser.size(), atLeast, threshold);
+        int atLeast = 0;
+        long theirEvents = 0;
+        for (Map.Entry<String, Set<String>> user : songsByUser.entrySet()) {
+            if (user.getValue().size() >= threshold) {
+                atLeast++;
+                theirEvents += eventsByUser.get(user.getKey());
+            }
+        }
+        long allEvents = eventsByUser.values().stream().mapToLong(Long::longValue).sum();
+        return new Loaded(total, botSent, songsByUser.size(), atLeast, threshold, theirEvents / (double) Math.max(1, allEvents));
     }
 }

@@ -112,8 +112,10 @@ final class Report {
     /** The long-sequences input and its two cases. */
     private static String longSequences(Preloader.Loaded loaded, Map<String, List<BenchCommand.Throughput>> results) {
         StringBuilder out = new StringBuilder(String.format("Long sequences: %,d input records over %,d users; %,d of them"
-                        + " (%.0f %%) hold at least %,d distinct songs, so max-items 1000 evicts%n", loaded.records(), loaded.users(),
-                loaded.usersWithAtLeast(), 100.0 * loaded.usersWithAtLeast() / Math.max(1, loaded.users()), loaded.threshold()));
+                        + " (%.0f %%, with %.0f %% of the events) hold at least %,d distinct songs, so max-items 1000 evicts%n",
+                loaded.records(), loaded.users(), loaded.usersWithAtLeast(),
+                100.0 * loaded.usersWithAtLeast() / Math.max(1, loaded.users()), 100 * loaded.eventShareOfThose(),
+                loaded.threshold()));
         Table table = new Table("case", "events/s", "CPU µs/event", "snapshots/event", "state", "load before → after",
                 "runs (events/s)");
         for (String key : List.of(BenchCommand.LONG_1000, BenchCommand.LONG_100)) {

@@ -14,7 +14,6 @@ import org.apache.flink.api.common.typeutils.base.StringSerializer;
 import org.apache.flink.runtime.OperatorIDPair;
 import org.apache.flink.runtime.checkpoint.Checkpoints;
 import org.apache.flink.runtime.checkpoint.OperatorState;
-import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.checkpoint.metadata.CheckpointMetadata;
 import org.apache.flink.runtime.jobgraph.JobGraph;
 import org.apache.flink.runtime.jobgraph.JobVertex;
@@ -31,7 +30,6 @@ import org.apache.flink.streaming.api.operators.InternalTimerServiceImpl;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.api.operators.Triggerable;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 
 import java.io.DataInputStream;
@@ -42,8 +40,8 @@ import java.nio.file.Path;
 
 /**
  * Reads one user's keyed state out of a canonical savepoint of the job: how many songs, seen event
- * ids, parked records and timers the sequence builder holds for that user. It restores the single key
- * group that holds the user into an operator test harness (heap backend; a canonical savepoint
+ * ids, parked records and timers the sequence builder holds for that user. It restores the job's
+ * subtask that holds the user into an operator test harness (heap backend; a canonical savepoint
  * restores into any backend) with a stand-in operator that registers the job's state names and
  * timer service, so it reads what a restored job would, without running the job's logic.
  */
@@ -92,15 +90,15 @@ final class UserStateProbe {
         OperatorState state = metadata.getOperatorStates().stream().filter(s -> s.getOperatorID().equals(operator))
                 .findFirst().orElseThrow(() -> new IllegalStateException("the savepoint has no state of operator " + operator));
         int maxParallelism = state.getMaxParallelism();
-        OperatorSubtaskState whole = AbstractStreamOperatorTestHarness.repackageState(
-                state.getSubtaskStates().values().toArray(new OperatorSubtaskState[0]));
-        // As many subtasks as key groups: the harness's subtask restores only the user's key group.
-        int keyGroup = KeyGroupRangeAssignment.assignToKeyGroup(user, maxParallelism);
+        int parallelism = state.getParallelism();
+        // The job's own subtask layout, so the subtask holding the user restores exactly what it wrote.
+        int subtask = KeyGroupRangeAssignment.computeOperatorIndexForKeyGroup(maxParallelism, parallelism,
+                KeyGroupRangeAssignment.assignToKeyGroup(user, maxParallelism));
         Reader reader = new Reader();
         try (var harness = new KeyedOneInputStreamOperatorTestHarness<>(reader, (String s) -> s, Types.STRING,
-                maxParallelism, maxParallelism, keyGroup)) {
+                maxParallelism, parallelism, subtask)) {
             harness.setStateBackend(new HashMapStateBackend());
-            harness.initializeState(whole);
+            harness.initializeState(state.getState(subtask));
             harness.open();
             return reader.sizes(user);
         }
