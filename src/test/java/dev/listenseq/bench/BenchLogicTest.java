@@ -38,6 +38,48 @@ class BenchLogicTest {
         assertTrue(report.matches("(?s).*same, emit.min-interval 0: exactly-once p99 \\(ms\\) +≤ 10500 +10,600 +NO\\n.*"), report);
     }
 
+    @Test
+    void theHotUserAndLongSequenceCasesReportTheirRatiosTheBotsStateAndTheLoad() {
+        BenchOptions o = BenchOptions.parse(List.of("--events", "900", "--hot-user-share", "0.1"));
+        assertEquals(100, o.hotUserEvents(), "the bot sends a tenth of the topic with it");
+        Map<String, List<BenchCommand.Throughput>> results = new java.util.LinkedHashMap<>();
+        results.put(BenchCommand.HOT_WITHOUT, List.of(new BenchCommand.Throughput("hot user: without the bot", 1000, 40,
+                0, 0, 0, 900, "0.50", "1.75", null, -1)));
+        results.put(BenchCommand.HOT_WITH, List.of(new BenchCommand.Throughput("hot user: with the bot", 1000, 40,
+                0, 0, 0, 1000, "1.75", "2.00", new UserStateProbe.Sizes(100, 200, 10_000, 0, 0, 1), 0)));
+        results.put(BenchCommand.LONG_1000, List.of(new BenchCommand.Throughput("long sequences, max-items 1000", 600, 60,
+                0, 0, 0, 5000, "2.00", "2.10", null, -1)));
+        results.put(BenchCommand.LONG_100, List.of(new BenchCommand.Throughput("long sequences, max-items 100", 1000, 40,
+                0, 0, 0, 5000, "2.10", "2.20", null, -1)));
+        assertEquals(0.9, Report.othersRatio(results), 1e-9, "everyone else's 900 of 1,000 records at the same rate");
+        String report = Report.render(o, results, Map.of(),
+                new BenchCommand.Inputs(new Preloader.Loaded(1000, 100, 90, 0, 1000, 0),
+                        new Preloader.Loaded(5000, 0, 5, 4, 1000, 0.95)));
+        assertTrue(report.matches("(?s).*\\nhot user: everyone else's events/s, with ÷ without +≥ 0.8 +0.900 +yes\\n.*"), report);
+        assertTrue(report.matches("(?s).*\\nlong sequences: max-items 1000 ÷ 100 \\(rocksdb\\) +≥ 0.8 +0.600 +NO\\n.*"), report);
+        assertTrue(report.matches("(?s).*\\nsongs \\(items\\) +200 +200 +sequence.max-items\\n.*"), report);
+        assertTrue(report.matches("(?s).*\\nseen event ids +10,000 +10,000 +sequence.dedup-max-ids\\n.*"), report);
+        assertTrue(report.matches("(?s).*\\ntimers \\(event time \\+ processing time\\) +0 \\+ 1 +4 .*"), report);
+        assertTrue(report.contains("1.75 → 2.00"), "the load average before and after each run: " + report);
+        assertTrue(report.contains("4 of them (80 %, with 95 % of the events) hold at least 1,000 distinct songs"), report);
+        assertThrows(ConfigException.class, () -> BenchOptions.parse(List.of("--hot-user-share", "1")));
+    }
+
+    @Test
+    void theBotsRecordsAreSpreadEvenlyAndAllPlaced() {
+        long total = 1000;
+        long bot = 0;
+        long firstHalf = 0;
+        for (long sent = 0; sent < total; sent++) {
+            if (Preloader.botTurn(sent, bot, 100, total)) {
+                bot++;
+                firstHalf += sent < total / 2 ? 1 : 0;
+            }
+        }
+        assertEquals(100, bot);
+        assertEquals(50, firstHalf);
+    }
+
     private static LatencyProbe.Result probe(long ms) {
         Latencies l = new Latencies();
         l.add(ms);

@@ -12,6 +12,7 @@ import dev.listenseq.codec.SingleObjectCodec;
 import dev.listenseq.config.JobConfig;
 import dev.listenseq.flink.InProcessMetrics;
 import dev.listenseq.flink.JobCounters;
+import dev.listenseq.flink.JobMetrics;
 import dev.listenseq.kafka.KafkaConnectors;
 import dev.listenseq.kafka.TopicAdmin;
 import org.apache.flink.core.execution.JobClient;
@@ -47,8 +48,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Records of every size the broker accepts, and a snapshot over its topic's limit, cannot stop the
  * job: a 700 KB key and a 900 KB value become small dead letters, the big user's snapshot is cut to
  * fit, every record is accounted for and every other user's output is exact. Restarts are disabled,
- * so one failed write anywhere fails the job and this test. (The hot user of issue #13 belongs to
- * the keyed-state work and is not sent here.)
+ * so one failed write anywhere fails the job and this test. A hot user with small caps neither stops
+ * the job nor changes any other user's output.
  */
 class HostileInputIT extends BrokerTest {
 
@@ -189,6 +190,101 @@ class HostileInputIT extends BrokerTest {
         assertEquals(20, counters.late(), counters.toString());
         assertEquals(20, TestKafka.readAll(kafka, config.topics().late()).size());
         assertTrue(counters.count(KafkaConnectors.SNAPSHOTS_TRIMMED) > 0, counters.toString());
+    }
+
+    /**
+     * A hot user (one key sending most of the input, its records bunched in event time) with small caps,
+     * in event-time ordering: the job keeps running, the bot's sequence stays within max-items, what
+     * does not fit its event-time buffer goes to the late topic as PENDING_FULL and is counted, every
+     * bot record is either applied or such a late record, and every other user's final snapshot is
+     * what they get without the bot.
+     */
+    @Test
+    void aHotUserStaysWithinItsCapsAndLeavesEveryOtherUserExact() throws Exception {
+        int maxItems = 20;
+        int maxPending = 100;
+        JobConfig config = TestKafka.jobConfig(kafka, "hostile-hot", Map.of(
+                "flink.restart-strategy.type", "none",
+                "ordering.mode", "event-time",
+                // Two rounds of traffic (below) wait for the watermark: 250 of the bot's records, over its buffer.
+                "ordering.max-disorder", "2m",
+                "ordering.max-pending", String.valueOf(maxPending),
+                "sequence.dedup-max-ids", "50",
+                "sequence.max-items", String.valueOf(maxItems)));
+        TopicAdmin.ensureTopics(JobParts.kafka(config), JobParts.topics(config));
+        String in = config.topics().input();
+        String bot = "hot-bot";
+        int rounds = 32;
+        int botPerRound = 125;
+        long t0 = NOW - 3 * 3_600_000L;
+        Random random = new Random(14);
+        Map<String, List<ListenEvent>> normal = new LinkedHashMap<>();
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        // Event times rise with the rounds in every partition, so only the buffer cap makes anything late.
+        for (int round = 0; round < rounds; round++) {
+            long roundTime = t0 + round * 60_000L;
+            for (int u = 0; u < 20; u++) {
+                String user = "user-" + u;
+                ListenType type = ListenType.values()[random.nextInt(4)];
+                ListenEvent e = event(user + "-e" + round, user, "song-" + random.nextInt(12), type, roundTime + u * 10L,
+                        type == ListenType.PLAY || type == ListenType.SKIP ? (long) random.nextInt(180_000) : null);
+                normal.computeIfAbsent(user, k -> new ArrayList<>()).add(e);
+                records.add(new ProducerRecord<>(in, key(user), codec.encode(e)));
+            }
+            for (int j = 0; j < botPerRound; j++) {
+                int n = round * botPerRound + j;
+                ListenEvent e = event("bot-" + n, bot, "song-" + (n * 7 % 500), ListenType.PLAY, roundTime + 500 + 2L * j, 30_000L);
+                records.add(new ProducerRecord<>(in, key(bot), codec.encode(e)));
+            }
+        }
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(TestKafka.producerProps(kafka))) {
+            for (ProducerRecord<byte[], byte[]> r : records) {
+                p.send(r);
+            }
+            p.flush();
+        }
+
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(FlinkSettings.toFlink(config));
+        KafkaJob.live(env, config, true);
+        JobClient job = env.executeAsync(config.jobName());
+        job.getJobExecutionResult().get(5, TimeUnit.MINUTES);
+
+        JobCounters counters = InProcessMetrics.counters(job.getJobID());
+        assertEquals(records.size(), counters.recordsIn(), counters.toString());
+        assertEquals(0, counters.unaccounted(), counters.toString());
+        long pendingFull = counters.count(JobMetrics.LATE_PENDING_FULL);
+        assertTrue(pendingFull > 0, "the bot's buffer overflowed: " + counters);
+        assertEquals(pendingFull, counters.late(), "nothing else is late: " + counters);
+        List<ConsumerRecord<byte[], byte[]>> late = TestKafka.readAll(kafka, config.topics().late());
+        assertEquals(pendingFull, late.size());
+        for (ConsumerRecord<byte[], byte[]> r : late) {
+            assertEquals(bot, new String(r.key(), StandardCharsets.UTF_8));
+            assertEquals("PENDING_FULL", new String(r.headers().lastHeader(KafkaConnectors.HEADER_LATE_REASON).value(),
+                    StandardCharsets.UTF_8));
+        }
+
+        SingleObjectCodec<UserSequence> sequences = SingleObjectCodec.of(UserSequence.class);
+        Map<String, UserSequence> newest = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : TestKafka.readAll(kafka, config.topics().output())) {
+            UserSequence s = sequences.decode(r.value());
+            newest.merge(s.getUserId(), s, (a, b) -> a.getVersion() >= b.getVersion() ? a : b);
+            if (s.getUserId().equals(bot)) {
+                assertTrue(s.getItems().size() <= maxItems, "a snapshot of the bot holds " + s.getItems().size() + " items");
+            }
+        }
+        UserSequence botSequence = newest.get(bot);
+        assertEquals(rounds * botPerRound, botSequence.getVersion() + pendingFull,
+                "each of the bot's records is applied or late for a full buffer");
+        assertEquals(maxItems, botSequence.getItems().size(), "the bot's sequence is full and evicts");
+        assertEquals(21, newest.size(), newest.keySet().toString());
+        for (Map.Entry<String, List<ListenEvent>> user : normal.entrySet()) {
+            Replay.assertSameItems(Replay.of(config, user.getKey(), user.getValue()), newest.get(user.getKey()));
+        }
+    }
+
+    private static ListenEvent event(String id, String user, String song, ListenType type, long time, Long playedMs) {
+        return ListenEvent.newBuilder().setEventId(id).setUserId(user).setSongId(song).setType(type)
+                .setEventTime(Instant.ofEpochMilli(time)).setPlayedMs(playedMs).setDurationMs(180_000L).build();
     }
 
     private static byte[] key(String user) {

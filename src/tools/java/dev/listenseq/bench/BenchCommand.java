@@ -37,7 +37,7 @@ import java.util.stream.Collectors;
  */
 public final class BenchCommand {
 
-    private static final List<String> THROUGHPUT_ORDER = List.of("pass-through", "job-rocksdb-100",
+    static final List<String> THROUGHPUT_ORDER = List.of("pass-through", "job-rocksdb-100",
             "job-rocksdb-100-emit-0", "job-rocksdb-1000", "job-hashmap-100", "job-hashmap-1000", "kafka-streams", "backfill");
 
     private final BenchOptions options;
@@ -46,9 +46,34 @@ public final class BenchCommand {
     private final String runId = Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36);
     private String bootstrap;
 
-    /** One throughput measurement. */
+    /** The user id of the hot-user case's bot. */
+    static final String BOT = "hot-user-bot";
+    /** Songs the bot cycles through: far more than any max-items, so its sequence evicts. */
+    static final int BOT_SONGS = 5_000;
+    /** What "a long sequence" means for the long-sequences input: distinct songs a user holds. */
+    static final int LONG_SEQUENCE = 1_000;
+    static final String HOT_WITHOUT = "hot-user-without";
+    static final String HOT_WITH = "hot-user-with";
+    static final String LONG_1000 = "long-sequences-1000";
+    static final String LONG_100 = "long-sequences-100";
+
+    /**
+     * One throughput measurement over inputRecords records, with the 1-minute load average before and
+     * after it; for a case that inspected a user, that user's state sizes and the records the
+     * event-time buffer turned away.
+     */
     record Throughput(String caseName, double eventsPerSecond, double cpuMicrosPerEvent, long outputBytes, long stateBytes,
-                      long snapshots) {
+                      long snapshots, long inputRecords, String loadBefore, String loadAfter, UserStateProbe.Sizes user,
+                      long latePendingFull) {
+
+        Throughput(String caseName, double eventsPerSecond, double cpuMicrosPerEvent, long outputBytes, long stateBytes,
+                   long snapshots) {
+            this(caseName, eventsPerSecond, cpuMicrosPerEvent, outputBytes, stateBytes, snapshots, -1, "?", "?", null, -1);
+        }
+    }
+
+    /** What the preloads of the extra inputs held, for the report; null when the case did not run. */
+    record Inputs(Preloader.Loaded hot, Preloader.Loaded longSequences) {
     }
 
     private BenchCommand(BenchOptions options, PrintStream out, Path work) {
@@ -81,19 +106,58 @@ public final class BenchCommand {
                 kafka = EmbeddedKafka.start(work.resolve("kafka"));
                 bootstrap = kafka.bootstrapServers();
             }
+            // One end for every preload, so the topics with and without the bot hold the same traffic.
+            long end = System.currentTimeMillis() - 60_000;
             String input = "bench-" + runId + "-input";
-            createTopic(input);
-            out.printf("Pre-loading %s: %,d records, %,d users, %,d songs, seed %d ...%n",
-                    input, options.events(), options.users(), options.songs(), options.seed());
-            Preloader.load(bootstrap, input, params(), options.events(), out);
+            if (options.cases().stream().anyMatch(c -> THROUGHPUT_ORDER.contains(c) || c.equals("hot-user"))) {
+                createTopic(input);
+                out.printf("Pre-loading %s: %,d records, %,d users, %,d songs, seed %d ...%n",
+                        input, options.events(), options.users(), options.songs(), options.seed());
+                Preloader.load(bootstrap, input, params(), options.events(), null, end, LONG_SEQUENCE, out);
+            }
+            String hotInput = "bench-" + runId + "-hot-input";
+            Preloader.Loaded hot = null;
+            if (options.cases().contains("hot-user")) {
+                createTopic(hotInput);
+                out.printf("Pre-loading %s: the same %,d records and one user, %s, sending %,d more (%.0f %% of the topic) ...%n",
+                        hotInput, options.events(), BOT, options.hotUserEvents(), 100 * options.hotUserShare());
+                hot = Preloader.load(bootstrap, hotInput, params(), options.events(),
+                        new Preloader.Bot(BOT, options.hotUserEvents(), BOT_SONGS), end, LONG_SEQUENCE, out);
+            }
+            String longInput = "bench-" + runId + "-long-input";
+            Preloader.Loaded longSequences = null;
+            if (options.cases().contains("long-sequences")) {
+                createTopic(longInput);
+                out.printf("Pre-loading %s: %,d records, %,d users, %,d songs, seed %d ...%n",
+                        longInput, options.longEvents(), options.longUsers(), options.longSongs(), options.seed());
+                longSequences = Preloader.load(bootstrap, longInput, longParams(), options.longEvents(), null, end,
+                        LONG_SEQUENCE, out);
+                out.printf("  %,d of %,d users hold at least %,d distinct songs, with %.0f %% of the events%n",
+                        longSequences.usersWithAtLeast(), longSequences.users(), LONG_SEQUENCE,
+                        100 * longSequences.eventShareOfThose());
+            }
 
             Map<String, List<Throughput>> results = new LinkedHashMap<>();
             for (int run = 1; run <= options.runs(); run++) {
                 for (String name : THROUGHPUT_ORDER) {
                     if (options.cases().contains(name)) {
-                        Throughput t = throughput(caseNamed(name), input, run);
+                        Throughput t = throughput(caseNamed(name), input, options.events(), run, null);
                         results.computeIfAbsent(name, k -> new ArrayList<>()).add(t);
                     }
+                }
+                if (hot != null) {
+                    // The product's caps (unless set by flags): the bot is to be held by what production runs with.
+                    Map<String, String> rocksdb = Map.of("state.backend", "rocksdb");
+                    results.computeIfAbsent(HOT_WITHOUT, k -> new ArrayList<>()).add(throughput(
+                            new Case("hot user: without the bot", Case.Kind.JOB, rocksdb), input, options.events(), run, null));
+                    results.computeIfAbsent(HOT_WITH, k -> new ArrayList<>()).add(throughput(
+                            new Case("hot user: with the bot", Case.Kind.JOB, rocksdb), hotInput, hot.records(), run, BOT));
+                }
+                if (longSequences != null) {
+                    results.computeIfAbsent(LONG_1000, k -> new ArrayList<>()).add(throughput(
+                            longCase(1000), longInput, options.longEvents(), run, null));
+                    results.computeIfAbsent(LONG_100, k -> new ArrayList<>()).add(throughput(
+                            longCase(100), longInput, options.longEvents(), run, null));
                 }
             }
             Map<String, LatencyProbe.Result> latencies = new LinkedHashMap<>();
@@ -113,7 +177,7 @@ public final class BenchCommand {
                         "exactly-once", everyChange, Map.of("emit.min-interval", "0ms")));
             }
             out.println();
-            out.print(Report.render(options, results, latencies));
+            out.print(Report.render(options, results, latencies, new Inputs(hot, longSequences)));
             out.println("command: ./listenseq bench" + (argLine.isEmpty() ? "" : " " + argLine));
             out.println(machineBefore);
             out.println("after:   " + Machine.load());
@@ -126,6 +190,16 @@ public final class BenchCommand {
 
     private ListeningGenerator.Params params() {
         return new ListeningGenerator.Params(options.users(), options.songs(), options.seed(), 0.01, 0.02, 0.005);
+    }
+
+    /** Users hold long sequences: few users, many events each, over a large catalogue. */
+    private ListeningGenerator.Params longParams() {
+        return new ListeningGenerator.Params(options.longUsers(), options.longSongs(), options.seed(), 0.01, 0.02, 0.005);
+    }
+
+    static Case longCase(int maxItems) {
+        return new Case("long sequences, max-items " + maxItems, Case.Kind.JOB,
+                Map.of("state.backend", "rocksdb", "sequence.max-items", String.valueOf(maxItems)));
     }
 
     static Case caseNamed(String name) {
@@ -143,26 +217,32 @@ public final class BenchCommand {
         }
     }
 
-    private Throughput throughput(Case c, String input, int run) throws Exception {
+    private Throughput throughput(Case c, String input, long records, int run, String inspectUser) throws Exception {
         String slug = c.slug() + "-" + run;
         Map<String, String> keys = jobKeys(slug, input, options.delivery());
         keys.putAll(c.keys());
-        out.printf("%s (run %d): reading %,d records ...%n", c.name(), run, options.events());
+        String loadBefore = Machine.oneMinuteLoad();
+        out.printf("%s (run %d): reading %,d records, load average %s ...%n", c.name(), run, records, loadBefore);
         long began = System.nanoTime();
-        try (WorkerProcess worker = WorkerProcess.start(c.kind(), options.events(), keys, options.workerHeap(),
-                options.jfr(), work.resolve(slug + ".log"))) {
+        try (WorkerProcess worker = WorkerProcess.start(c.kind(), records, keys, options.workerHeap(),
+                options.jfr(), work.resolve(slug + ".log"), inspectUser)) {
             worker.awaitReady(300);
             if (!worker.awaitExit(TimeUnit.HOURS.toSeconds(2))) {
                 throw new IllegalStateException(c.name() + " failed; see " + work.resolve(slug + ".log") + "(.err, .flink.log)");
             }
-            double rate = Rates.steady(worker.samples(), options.events());
-            double cpu = Rates.cpuMicrosPerRecord(worker.samples(), options.events());
+            double rate = Rates.steady(worker.samples(), records);
+            double cpu = Rates.cpuMicrosPerRecord(worker.samples(), records);
             long outputBytes = topicBytes(keys.get("topics.output"));
             deleteTopics(keys);
-            out.printf("  %s events/s, %.1f CPU µs/event, %s output, state %s, %,d snapshots (%.0f s)%n", Table.number(rate), cpu,
-                    Table.bytes(outputBytes), Table.bytes(worker.stateBytes()), worker.snapshots(),
-                    (System.nanoTime() - began) / 1e9);
-            return new Throughput(c.name(), rate, cpu, outputBytes, worker.stateBytes(), worker.snapshots());
+            String loadAfter = Machine.oneMinuteLoad();
+            out.printf("  %s events/s, %.1f CPU µs/event, %s output, state %s, %,d snapshots (%.0f s), load average %s%n",
+                    Table.number(rate), cpu, Table.bytes(outputBytes), Table.bytes(worker.stateBytes()), worker.snapshots(),
+                    (System.nanoTime() - began) / 1e9, loadAfter);
+            if (inspectUser != null && worker.user() == null) {
+                out.printf("  %s's state could not be read; see %s%n", inspectUser, work.resolve(slug + ".log.err"));
+            }
+            return new Throughput(c.name(), rate, cpu, outputBytes, worker.stateBytes(), worker.snapshots(), records,
+                    loadBefore, loadAfter, worker.user(), worker.latePendingFull());
         }
     }
 
@@ -296,6 +376,15 @@ public final class BenchCommand {
                     rt.availableProcessors(), cpuModel(), memory(), System.getProperty("os.name"),
                     System.getProperty("os.arch"), System.getProperty("java.version"), System.getProperty("java.vm.name"),
                     "before: " + load(), Instant.now().toString().substring(0, 19).replace('T', ' '));
+        }
+
+        /** The 1-minute load average, "?" when unknown. */
+        static String oneMinuteLoad() {
+            try {
+                return Files.readString(Path.of("/proc/loadavg")).trim().split(" ")[0];
+            } catch (IOException e) {
+                return "?";
+            }
         }
 
         static String load() {

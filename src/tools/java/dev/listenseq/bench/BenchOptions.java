@@ -34,10 +34,14 @@ record BenchOptions(
         String bootstrapServers,
         String workDir,
         boolean jfr,
+        double hotUserShare,
+        int longUsers,
+        long longEvents,
+        int longSongs,
         Map<String, String> jobKeys) {
 
     static final List<String> ALL_CASES = List.of("pass-through", "job-rocksdb-100", "job-rocksdb-100-emit-0",
-            "job-rocksdb-1000", "job-hashmap-100", "job-hashmap-1000", "kafka-streams", "backfill", "latency");
+            "job-rocksdb-1000", "job-hashmap-100", "job-hashmap-1000", "kafka-streams", "backfill", "hot-user", "long-sequences", "latency");
 
     static BenchOptions parse(List<String> args) {
         Map<String, String> flags = new LinkedHashMap<>();
@@ -75,10 +79,15 @@ record BenchOptions(
                 flags.get("bootstrap-servers"),
                 flags.get("work-dir"),
                 bool(flags, "jfr", problems),
+                share(flags, "hot-user-share", 0.1, problems),
+                (int) positiveLong(flags, "long-users", 100, problems),
+                positiveLong(flags, "long-events", 1_000_000, problems),
+                (int) positiveLong(flags, "long-songs", 1_000_000, problems),
                 jobKeys);
         flags.keySet().removeAll(List.of("events", "users", "songs", "seed", "runs", "partitions", "parallelism",
                 "checkpoint-interval", "emit-interval", "delivery", "cases", "latency-duration", "latency-rate",
-                "worker-heap", "bootstrap-servers", "work-dir", "jfr"));
+                "worker-heap", "bootstrap-servers", "work-dir", "jfr", "hot-user-share", "long-users", "long-events",
+                "long-songs"));
         for (String unknown : flags.keySet()) {
             problems.add("--" + unknown + " is not a bench flag nor a job key (./listenseq help lists them)");
         }
@@ -115,12 +124,31 @@ record BenchOptions(
         String text = flags.getOrDefault(name, String.valueOf(def)).replace("_", "").replace(",", "");
         try {
             long value = Long.parseLong(text);
-            if (value < 0 || value > Integer.MAX_VALUE && !name.equals("events")) {
+            if (value < 0 || value > Integer.MAX_VALUE && !name.equals("events") && !name.equals("long-events")) {
                 problems.add("--" + name + " is \"" + text + "\"; it must be from 0 to " + Integer.MAX_VALUE);
             }
             return value;
         } catch (NumberFormatException e) {
             problems.add("--" + name + " is \"" + text + "\"; it must be a whole number");
+            return def;
+        }
+    }
+
+    /** The bot's events: hotUserShare of the input with the bot, on top of --events (see BENCHMARKS.md). */
+    long hotUserEvents() {
+        return Math.round(events * hotUserShare / (1 - hotUserShare));
+    }
+
+    private static double share(Map<String, String> flags, String name, double def, List<String> problems) {
+        String text = flags.getOrDefault(name, String.valueOf(def));
+        try {
+            double value = Double.parseDouble(text);
+            if (!(value > 0 && value < 1)) {
+                problems.add("--" + name + " is \"" + text + "\"; it must be a share above 0 and below 1, e.g. 0.1");
+            }
+            return value;
+        } catch (NumberFormatException e) {
+            problems.add("--" + name + " is \"" + text + "\"; it must be a number above 0 and below 1, e.g. 0.1");
             return def;
         }
     }

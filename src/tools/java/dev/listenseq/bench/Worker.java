@@ -8,13 +8,16 @@ import dev.listenseq.config.JobConfig;
 import dev.listenseq.config.Settings;
 import dev.listenseq.flink.InProcessMetrics;
 import dev.listenseq.flink.JobCounters;
+import dev.listenseq.flink.JobMetrics;
 import dev.listenseq.kafka.KafkaIO;
 import dev.listenseq.kafka.OffsetRange;
 import dev.listenseq.kafka.TopicAdmin;
+import dev.listenseq.pipeline.SequencePipeline;
 import dev.listenseq.kstreams.SequenceTopology;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.checkpoint.AbstractCheckpointStats;
 import org.apache.flink.runtime.checkpoint.CheckpointStatsHistory;
 import org.apache.flink.runtime.checkpoint.CheckpointStatsStatus;
@@ -48,7 +51,9 @@ import java.util.stream.Stream;
  * and the right RocksDB on the classpath (Flink's frocksdbjni or Kafka Streams' rocksdbjni; they
  * cannot share a JVM). It talks to the harness on stdout with lines starting {@value #TAG}:
  * {@code READY}, {@code P <epoch ms> <records in> <process CPU ns>} every {@value #SAMPLE_MS} ms, and
- * {@code DONE <state bytes> <snapshots> <checkpoint pauses>}. It stops when it has read the
+ * {@code DONE <state bytes> <snapshots> <checkpoint pauses>}, and before it, for the user named by the
+ * system property {@value #INSPECT_USER}, {@code USER <version> <items> <seen ids> <parked records>
+ * <event-time timers> <processing-time timers> <records late as PENDING_FULL, all users>}. It stops when it has read the
  * expected number of input records (0: when its stdin closes, which is how the harness ends the
  * latency runs).
  *
@@ -59,6 +64,8 @@ public final class Worker {
 
     static final String TAG = "@@";
     static final long SAMPLE_MS = 200;
+    /** System property naming a user whose state sizes the worker reports after the input ({@code USER} line). */
+    static final String INSPECT_USER = "listenseq.bench.inspect-user";
 
     private final PrintStream out;
     private final long expected;
@@ -164,6 +171,15 @@ public final class Worker {
             if (latest != null) {
                 stateBytes = latest.getStateSize();
             }
+            String user = System.getProperty(INSPECT_USER);
+            if (user != null && sequenceJob && cluster.getJobStatus(id).get() == JobStatus.RUNNING) {
+                try {
+                    inspect(cluster, id, graph, config, user);
+                } catch (Exception e) {
+                    // The throughput stands without the user's state; the harness says it could not be read.
+                    e.printStackTrace();
+                }
+            }
             say("DONE " + stateBytes + " " + InProcessMetrics.counters(id).snapshots() + " " + pauses);
             if (!cluster.getJobStatus(id).get().isGloballyTerminalState()) {
                 cluster.cancelJob(id).get(1, TimeUnit.MINUTES);
@@ -171,6 +187,19 @@ public final class Worker {
         } finally {
             cluster.closeAsync().get(1, TimeUnit.MINUTES);
         }
+    }
+
+    /**
+     * Reports one user's state sizes, read from a canonical savepoint taken now, and the job's count
+     * of records its event-time buffers turned away.
+     */
+    private void inspect(MiniCluster cluster, JobID id, JobGraph graph, JobConfig config, String user) throws Exception {
+        Path dir = Path.of(config.stateLocalDir()).resolveSibling("inspect-savepoints");
+        String savepoint = cluster.triggerSavepoint(id, dir.toUri().toString(), false, SavepointFormatType.CANONICAL)
+                .get(5, TimeUnit.MINUTES);
+        UserStateProbe.Sizes sizes = UserStateProbe.read(savepoint,
+                UserStateProbe.operatorId(graph, SequencePipeline.SEQUENCE_UID), user);
+        say("USER " + sizes.wire() + " " + InProcessMetrics.counters(id).count(JobMetrics.LATE_PENDING_FULL));
     }
 
     /**

@@ -27,6 +27,8 @@ final class WorkerProcess implements AutoCloseable {
     private volatile long stateBytes = -1;
     private volatile long snapshots = -1;
     private volatile long[] checkpointPauses = new long[0];
+    private volatile UserStateProbe.Sizes user;
+    private volatile long userLatePendingFull = -1;
 
     private WorkerProcess(Process process, Path log) throws IOException {
         this.process = process;
@@ -55,6 +57,12 @@ final class WorkerProcess implements AutoCloseable {
     /** Starts a worker for the case with the given job keys; its stdout and stderr go to log (and log.err). */
     static WorkerProcess start(Case.Kind kind, long expected, Map<String, String> keys, String heap, boolean jfr, Path log)
             throws IOException {
+        return start(kind, expected, keys, heap, jfr, log, null);
+    }
+
+    /** As above; with {@code inspectUser} not null, the worker also reports that user's state sizes ({@link #user()}). */
+    static WorkerProcess start(Case.Kind kind, long expected, Map<String, String> keys, String heap, boolean jfr, Path log,
+                               String inspectUser) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx" + heap);
@@ -66,6 +74,9 @@ final class WorkerProcess implements AutoCloseable {
         command.add("--add-opens=java.base/java.lang=ALL-UNNAMED");
         command.add("-Dlistenseq.console-level=ERROR");
         command.add("-Dlistenseq.log-file=" + log.resolveSibling(log.getFileName() + ".flink.log"));
+        if (inspectUser != null) {
+            command.add("-D" + Worker.INSPECT_USER + "=" + inspectUser);
+        }
         command.add("-cp");
         command.add(classpathFor(kind, System.getProperty("java.class.path")));
         command.add(Worker.class.getName());
@@ -97,6 +108,10 @@ final class WorkerProcess implements AutoCloseable {
             case "P":
                 samples.add(new Rates.Sample(Long.parseLong(message[1]), Long.parseLong(message[2]),
                         Long.parseLong(message[3])));
+                break;
+            case "USER":
+                user = UserStateProbe.Sizes.fromWire(message, 1);
+                userLatePendingFull = Long.parseLong(message[7]);
                 break;
             case "DONE":
                 stateBytes = Long.parseLong(message[1]);
@@ -147,6 +162,16 @@ final class WorkerProcess implements AutoCloseable {
     /** Per completed checkpoint, the longest synchronous phase of any task in ms (Flink cases only). */
     long[] checkpointPauses() {
         return checkpointPauses.clone();
+    }
+
+    /** The inspected user's state sizes after the input, or null when not asked for or not reported. */
+    UserStateProbe.Sizes user() {
+        return user;
+    }
+
+    /** Records the event-time buffer sent to the late topic (all users), reported with {@link #user()}; -1 if not. */
+    long latePendingFull() {
+        return userLatePendingFull;
     }
 
     @Override
