@@ -57,7 +57,7 @@ public final class Main {
             case "serve":
                 return ReaderCommands.run(command, rest, System.out, System.err);
             case "examples":
-                return ExamplesCommand.run(rest, System.err);
+                return ExamplesCommand.run(rest, System.out, System.err);
             case "help":
             case "--help":
             case "-h":
@@ -121,7 +121,6 @@ public final class Main {
                 "feature consumers (no Flink needed; same job file and --key value settings):"));
         ReaderCommands.HELP.forEach(System.out::println);
         ExamplesCommand.HELP.forEach(System.out::println);
-        ExamplesCommand.HELP.forEach(System.out::println);
         System.out.println(String.join("\n",
                 "",
                 "development tools (src/tools: run from a source checkout with ./listenseq; not in the job jar):",
@@ -130,9 +129,6 @@ public final class Main {
                 "           --cluster.kill-taskmanager-after 30s kills one TaskManager and prints the recovery time.",
                 "  reader-bench [--users N] [--items N] [--requests N]",
                 "           get latency from the library and over HTTP on loopback, and memory per user",
-                "  examples-bench [--events N] [--users N] [--songs N] [--heap SIZE] [--format parquet|jsonl]",
-                "           [--history direct|job]: examples/s and peak memory of `examples` in a child JVM with a",
-                "           capped heap, over a generated history (default 1,000,000 events; BENCHMARKS.md)",
                 "  examples-bench [--events N] [--users N] [--songs N] [--heap SIZE] [--format parquet|jsonl]",
                 "           [--history direct|job]: examples/s and peak memory of `examples` in a child JVM with a",
                 "           capped heap, over a generated history (default 1,000,000 events; BENCHMARKS.md)",

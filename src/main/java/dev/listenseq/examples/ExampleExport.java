@@ -36,7 +36,7 @@ import java.util.Set;
  *       labelled user that some label of the user could use (as_of before the user's last label),
  *       and each erasure, to the same user's bucket. The two topics need not be partitioned alike.</li>
  *   <li>Join, one bucket at a time: per user, snapshots sorted by as_of, labels by time; a sweep
- *       gives each label the highest version with {@code as_of < label time} ({@link PointInTime}),
+ *       gives each label the newest (generation, version) with {@code as_of < label time} ({@link PointInTime}),
  *       only snapshots after the user's last erasure count, and only that snapshot is decoded.</li>
  * </ol>
  *
@@ -164,7 +164,7 @@ public final class ExampleExport {
             return;
         }
         if (r.value() == null) {
-            spill.addSnapshot(user, -1, Long.MIN_VALUE, null);
+            spill.addSnapshot(user, -1, -1, Long.MIN_VALUE, null);
             return;
         }
         UserSequence s;
@@ -181,7 +181,7 @@ public final class ExampleExport {
         // A snapshot at or after the user's last label answers no label: not worth the disk.
         if (PointInTime.usable(s.getAsOf().toEpochMilli(), last)) {
             c.snapshotsKept++;
-            spill.addSnapshot(user, s.getVersion(), s.getAsOf().toEpochMilli(), r.value());
+            spill.addSnapshot(user, s.getGeneration(), s.getVersion(), s.getAsOf().toEpochMilli(), r.value());
         }
     }
 
@@ -192,16 +192,7 @@ public final class ExampleExport {
             return;
         }
         labels.sort(Comparator.comparing(Label::userId).thenComparingLong(Label::time).thenComparing(Label::eventId));
-        Map<String, List<Spill.SnapshotEntry>> byUser = new HashMap<>();
-        for (Spill.SnapshotEntry s : spill.readSnapshots(bucket)) {
-            if (s.erasure()) {
-                // Only what the job wrote after the user's erasure may be used.
-                byUser.remove(s.userId());
-                byUser.put(s.userId(), new ArrayList<>());
-            } else {
-                byUser.computeIfAbsent(s.userId(), u -> new ArrayList<>()).add(s);
-            }
-        }
+        Map<String, List<Spill.SnapshotEntry>> byUser = sinceLastErasure(spill.readSnapshots(bucket));
         try (RandomAccessFile values = spill.hasSnapshots(bucket) ? spill.snapshotValues(bucket) : null) {
             long cachedPosition = -1;
             UserSequence cached = null;
@@ -232,12 +223,14 @@ public final class ExampleExport {
                     times[k] = kept.get(k).time();
                 }
                 long[] asOf = new long[snaps.size()];
+                long[] generations = new long[snaps.size()];
                 long[] versions = new long[snaps.size()];
                 for (int k = 0; k < asOf.length; k++) {
                     asOf[k] = snaps.get(k).asOf();
+                    generations[k] = snaps.get(k).generation();
                     versions[k] = snaps.get(k).version();
                 }
-                int[] answers = PointInTime.choose(times, asOf, versions);
+                int[] answers = PointInTime.choose(times, asOf, generations, versions);
                 boolean wrote = false;
                 for (int k = 0; k < answers.length; k++) {
                     Label label = kept.get(k);
@@ -271,6 +264,24 @@ public final class ExampleExport {
                 i = end;
             }
         }
+    }
+
+    /**
+     * Each user's snapshots written after the user's last erasure, in topic order. A tombstone in
+     * the history means the user asked to be forgotten: nothing the job wrote before it may become a
+     * feature, only the new sequence after it. A user's records share one partition, so topic order
+     * is the order the job wrote them in.
+     */
+    static Map<String, List<Spill.SnapshotEntry>> sinceLastErasure(List<Spill.SnapshotEntry> history) {
+        Map<String, List<Spill.SnapshotEntry>> byUser = new HashMap<>();
+        for (Spill.SnapshotEntry s : history) {
+            if (s.erasure()) {
+                byUser.put(s.userId(), new ArrayList<>());
+            } else {
+                byUser.computeIfAbsent(s.userId(), u -> new ArrayList<>()).add(s);
+            }
+        }
+        return byUser;
     }
 
     /** Offsets to read per partition: [start, stop). */

@@ -1,6 +1,7 @@
 package dev.listenseq.examples;
 
 import dev.listenseq.config.ConfigException;
+import dev.listenseq.config.ConfigKey;
 import dev.listenseq.config.ConfigKeys;
 import dev.listenseq.config.Settings;
 import dev.listenseq.reader.ReaderConfig;
@@ -16,7 +17,8 @@ import java.util.List;
 /**
  * {@code listenseq examples --out FILE.parquet|.jsonl [--from T] [--to T] [--key value ...]}: point-in-time
  * training examples from the input topic and the history topic (docs/training-examples.md). Progress
- * and the summary go to {@code err}; exit 0 done, 1 failed, 2 usage. No Flink.
+ * and the summary go to {@code err}; {@code --help} goes to {@code out}; exit 0 done, 1 failed, 2 usage.
+ * No Flink.
  */
 public final class ExamplesCommand {
 
@@ -26,12 +28,41 @@ public final class ExamplesCommand {
             "           point-in-time training examples: one per positive in the input topic's range (PLAY completed",
             "           past examples.min-completion, LIKE, COLLECT), with the user's sequence from the history topic",
             "           as of just before it, as fixed-length arrays; the vocabulary file is kept stable across runs.",
-            "           Keys examples.* (docs/training-examples.md).");
+            "           Keys examples.* (docs/training-examples.md; `examples --help` lists them with their defaults).");
+
+    /** What {@code examples --help} adds to the usage lines: what the run prints, and its exit codes. */
+    static final List<String> DETAILS = List.of(
+            "",
+            "  --out FILE       .parquet for training, .jsonl (or .json) to inspect; overwritten",
+            "  --from T, --to T the input range [from, to) by Kafka record time (epoch ms, ISO-8601 or a date);",
+            "                   default: the whole input topic as it is when the command starts",
+            "  --vocab FILE     the vocabulary file, read when it exists and extended (default: vocab.tsv beside --out)",
+            "  Also: --bootstrap-servers HOST:PORT, --topics.input T, --history-topic T, --job FILE, any --key value.",
+            "",
+            "On stderr: a first line naming the topics and files; while it runs, a progress line per phase",
+            "(input, history, join) at most every 2 s and when the phase ends:",
+            "    input   12,000 of 20,000 (60%)",
+            "then the summary: examples written and their users; input records, events, positives, records that",
+            "were not events and erasure requests; skipped positives and why (repeated event_id, erased user, no",
+            "snapshot before them); history records, snapshots kept for the join, records that were not snapshots,",
+            "spill buckets and bytes; vocabulary sizes, ids added and targets out of vocabulary.",
+            "Exit code: 0 done, 1 failed (Kafka, disk), 2 bad flag or key.",
+            "",
+            "Keys (default):");
 
     private ExamplesCommand() {
     }
 
+    /** Runs the command; {@code --help} prints to standard output. */
     public static int run(List<String> args, PrintStream err) {
+        return run(args, System.out, err);
+    }
+
+    public static int run(List<String> args, PrintStream stdout, PrintStream err) {
+        if (args.contains("--help") || args.contains("-h")) {
+            help(stdout);
+            return 0;
+        }
         Path out = null;
         List<String> settingArgs = new ArrayList<>();
         try {
@@ -83,6 +114,19 @@ public final class ExamplesCommand {
         } catch (ReaderException | IOException | UncheckedIOException e) {
             err.println("error: " + e.getMessage());
             return 1;
+        }
+    }
+
+    static void help(PrintStream out) {
+        out.println("usage: listenseq examples --out FILE.parquet|.jsonl [--from T] [--to T] [--vocab FILE] [--key value ...]");
+        out.println();
+        HELP.forEach(out::println);
+        DETAILS.forEach(out::println);
+        for (ConfigKey<?> key : ConfigKeys.ALL) {
+            if (key.name().startsWith("examples.")) {
+                out.printf("  %s (%s)%n      %s%n", key.name(), key.defaultValue().isEmpty() ? "unset" : key.defaultValue(),
+                        key.description());
+            }
         }
     }
 

@@ -22,14 +22,15 @@ import java.util.stream.Stream;
  * bucket at a time is joined in memory. Private to the run and deleted at its end; the layout is
  * length-prefixed fields in {@link DataOutputStream} order and is no interchange format.
  *
- * <p>A snapshot entry records the user, whether it is an erasure (a tombstone), the version and
- * as_of (so the join needs no decoding), and the encoded snapshot, read back by position only for
- * the snapshots that answer a label.
+ * <p>A snapshot entry records the user, whether it is an erasure (a tombstone), the lineage
+ * generation, the version and as_of (so the join needs no decoding), and the encoded snapshot, read
+ * back by position only for the snapshots that answer a label.
  */
 final class Spill implements AutoCloseable {
 
     /** A snapshot (or erasure) of the history, as spilled: value at {@code position} of the bucket's file. */
-    record SnapshotEntry(String userId, boolean erasure, long version, long asOf, long position, int size) {
+    record SnapshotEntry(String userId, boolean erasure, long generation, long version, long asOf, long position,
+                         int size) {
     }
 
     private final Path dir;
@@ -73,11 +74,13 @@ final class Spill implements AutoCloseable {
         bytes += out.size() - before;
     }
 
-    void addSnapshot(String userId, long version, long asOf, byte[] value) throws IOException {
+    /** A snapshot of the user, or with a null value the user's erasure (generation, version and as_of unused). */
+    void addSnapshot(String userId, long generation, long version, long asOf, byte[] value) throws IOException {
         DataOutputStream out = stream(snapshots, "snapshots", bucket(userId));
         int before = out.size();
         writeString(out, userId);
         out.writeBoolean(value == null);
+        out.writeLong(generation);
         out.writeLong(version);
         out.writeLong(asOf);
         out.writeInt(value == null ? 0 : value.length);
@@ -137,11 +140,12 @@ final class Spill implements AutoCloseable {
                     return out;
                 }
                 boolean erasure = in.readBoolean();
+                long generation = in.readLong();
                 long version = in.readLong();
                 long asOf = in.readLong();
                 int size = in.readInt();
-                position += 4 + user.getBytes(StandardCharsets.UTF_8).length + 1 + 8 + 8 + 4;
-                out.add(new SnapshotEntry(user, erasure, version, asOf, position, size));
+                position += 4 + user.getBytes(StandardCharsets.UTF_8).length + 1 + 8 + 8 + 8 + 4;
+                out.add(new SnapshotEntry(user, erasure, generation, version, asOf, position, size));
                 in.skipNBytes(size);
                 position += size;
             }

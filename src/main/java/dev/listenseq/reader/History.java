@@ -27,12 +27,22 @@ import java.util.function.Predicate;
  * the last snapshot the job emitted before its event time passed t. Events that arrived late (out
  * of order, after a later event) and events collapsed by the emit throttle into a snapshot whose
  * {@code as_of} is after t are not in it: history can only return what the job emitted.
+ *
+ * <p>Erasure: a tombstone for a user's key (the job writes one when the user asks to be forgotten)
+ * ends everything before it. A scan reports it to its {@link Visitor}, and every reader of the
+ * history drops what it kept of the user, so no lookup or export returns a snapshot written before
+ * the user's last tombstone; only the new sequence after it. A user's records share one partition,
+ * so the scan meets them in the order the job wrote them.
  */
 public final class History {
 
-    /** A decoded snapshot from the history with the record it came from. */
+    /** What a scan meets of a wanted user, in the topic's order: snapshots and erasures. */
     public interface Visitor {
+        /** A decoded snapshot with the record it came from. */
         void accept(UserSequence snapshot, byte[] encoded);
+
+        /** A tombstone for the user: forget every snapshot of the user met so far. */
+        void erased(String user);
     }
 
     /** Progress of a scan: offsets read so far of the total to read (records plus transaction markers). */
@@ -40,21 +50,43 @@ public final class History {
         void update(long scanned, long total);
     }
 
-    /** What a scan read: every record, the snapshots of wanted users, and records that were not snapshots. */
-    public record ScanStats(long records, long snapshots, long skipped) {
+    /**
+     * What a scan read: every record, the snapshots and erasures (tombstones) of wanted users, and
+     * records that were not snapshots.
+     */
+    public record ScanStats(long records, long snapshots, long erasures, long skipped) {
     }
 
     private History() {
     }
 
-    /** The user's snapshot as of the time, from the user's partition of the history topic. */
+    /**
+     * The user's snapshot as of the time, from the user's partition of the history topic; never one
+     * written before the user's last erasure.
+     */
     public static Optional<UserSequence> asOf(ReaderConfig config, String user, Instant time) {
         long t = time.toEpochMilli();
+        return newest(config, user, s -> s.getAsOf().toEpochMilli() <= t);
+    }
+
+    /**
+     * The newest snapshot (by {@link Lineage}) of the user that passes the filter, from the user's
+     * partition of the configuration's history topic, written after the user's last erasure.
+     */
+    public static Optional<UserSequence> newest(ReaderConfig config, String user, Predicate<UserSequence> filter) {
         UserSequence[] best = new UserSequence[1];
         byte[] key = user.getBytes(StandardCharsets.UTF_8);
-        scan(config, key, k -> k.equals(user), (s, encoded) -> {
-            if (s.getAsOf().toEpochMilli() <= t && Lineage.newer(s, best[0])) {
-                best[0] = s;
+        scan(config, key, user::equals, new Visitor() {
+            @Override
+            public void accept(UserSequence s, byte[] encoded) {
+                if (filter.test(s) && Lineage.newer(s, best[0])) {
+                    best[0] = s;
+                }
+            }
+
+            @Override
+            public void erased(String erasedUser) {
+                best[0] = null;
             }
         }, (scanned, total) -> { });
         return Optional.ofNullable(best[0]);
@@ -62,7 +94,8 @@ public final class History {
 
     /**
      * Reads the history topic from its beginning to the end it has when the scan starts, and hands
-     * every snapshot whose record key is a wanted user to the visitor. Only those are decoded.
+     * every snapshot and every tombstone whose record key is a wanted user to the visitor. Only those
+     * snapshots are decoded. A tombstone without a key names no one: it is counted as skipped.
      *
      * @param onlyKey when not null, read only the partition this key is written to
      */
@@ -88,6 +121,7 @@ public final class History {
             consumer.seekToBeginning(toRead);
             long records = 0;
             long snapshots = 0;
+            long erasures = 0;
             long skipped = 0;
             progress.update(0, total);
             while (!toRead.isEmpty()) {
@@ -96,11 +130,17 @@ public final class History {
                         continue;
                     }
                     records++;
-                    if (r.key() == null || r.value() == null) {
+                    if (r.key() == null) {
                         skipped++;
                         continue;
                     }
-                    if (!wantedUser.test(new String(r.key(), StandardCharsets.UTF_8))) {
+                    String user = new String(r.key(), StandardCharsets.UTF_8);
+                    if (!wantedUser.test(user)) {
+                        continue;
+                    }
+                    if (r.value() == null) {
+                        erasures++;
+                        visitor.erased(user);
                         continue;
                     }
                     try {
@@ -128,7 +168,7 @@ public final class History {
                 progress.update(done, total);
             }
             progress.update(total, total);
-            return new ScanStats(records, snapshots, skipped);
+            return new ScanStats(records, snapshots, erasures, skipped);
         }
     }
 }

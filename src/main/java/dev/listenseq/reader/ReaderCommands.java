@@ -112,16 +112,13 @@ public final class ReaderCommands {
         return 0;
     }
 
-    /** The newest snapshot (highest generation, then version) in the user's partition of the output topic. */
+    /**
+     * The newest snapshot (highest generation, then version) in the user's partition of the output
+     * topic, after the user's last tombstone: compaction may not have removed an erased user's
+     * snapshots yet, and they must not come back.
+     */
     static Optional<UserSequence> latest(ReaderConfig config, String user) {
-        UserSequence[] best = new UserSequence[1];
-        History.scan(config.withHistoryTopic(config.topic()), user.getBytes(StandardCharsets.UTF_8), user::equals,
-                (s, encoded) -> {
-                    if (Lineage.newer(s, best[0])) {
-                        best[0] = s;
-                    }
-                }, (scanned, total) -> { });
-        return Optional.ofNullable(best[0]);
+        return History.newest(config.withHistoryTopic(config.topic()), user, s -> true);
     }
 
     private static int tail(Parsed p, PrintStream out, PrintStream err) {
@@ -195,8 +192,9 @@ public final class ReaderCommands {
             }
         });
         err.printf("Wrote %,d rows to %s: %,d with a sequence, %,d with none at or before label_time"
-                        + " (%,d records scanned, %,d not snapshots)%n", result.rows(), target, result.withSequence(),
-                result.withoutSequence(), result.scan().records(), result.scan().skipped());
+                        + " (%,d records scanned, %,d not snapshots, %,d erasures of labelled users)%n", result.rows(),
+                target, result.withSequence(), result.withoutSequence(), result.scan().records(), result.scan().skipped(),
+                result.scan().erasures());
         return 0;
     }
 

@@ -46,7 +46,10 @@ import java.util.concurrent.TimeUnit;
  * {@link Options#queue} wait, and the ones beyond get 503 at once; a client that takes longer than
  * {@link Options#timeout} to send its request or read the answer is disconnected; no body is larger
  * than {@link Options#maxResponseBytes}. Every error is a JSON object with a plain-language
- * {@code error}; exception names and stack traces go to the server's log only.
+ * {@code error}; exception names and stack traces go to the server's log only. The one exception is
+ * not ours: a request target that is not a URI at all is refused by the JDK's server before any
+ * handler runs, with its own HTML 400 page naming {@code URISyntaxException} (a known limit,
+ * docs/security.md).
  */
 public final class ReaderServer implements AutoCloseable {
 

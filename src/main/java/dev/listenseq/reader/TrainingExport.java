@@ -33,7 +33,8 @@ import java.util.Map;
 
 /**
  * Point-in-time training export: for every label, the user's sequence as of the label's time
- * (see {@link History} for the rule), so no exported sequence holds an event after its label.
+ * (see {@link History} for the rule), so no exported sequence holds an event after its label, nor
+ * anything the job wrote before the user's last erasure.
  *
  * <p>One pass over the history topic: the labels are grouped by user and sorted by time; each
  * snapshot of a labelled user becomes the answer of every label at or after its {@code as_of}
@@ -72,21 +73,32 @@ public final class TrainingExport {
         long[] bestVersion = new long[labels.size()];
         byte[][] best = new byte[labels.size()][];
 
-        History.ScanStats scan = History.scan(config, null, byUser::containsKey, (snapshot, encoded) -> {
-            List<Integer> userLabels = byUser.get(snapshot.getUserId());
-            if (userLabels == null) {
-                return;
+        History.ScanStats scan = History.scan(config, null, byUser::containsKey, new History.Visitor() {
+            @Override
+            public void accept(UserSequence snapshot, byte[] encoded) {
+                List<Integer> userLabels = byUser.get(snapshot.getUserId());
+                if (userLabels == null) {
+                    return;
+                }
+                long asOf = snapshot.getAsOf().toEpochMilli();
+                long generation = snapshot.getGeneration();
+                long version = snapshot.getVersion();
+                for (int k = firstAtOrAfter(userLabels, labels, asOf); k < userLabels.size(); k++) {
+                    int label = userLabels.get(k);
+                    if (best[label] == null
+                            || Lineage.compare(generation, version, bestGeneration[label], bestVersion[label]) > 0) {
+                        bestGeneration[label] = generation;
+                        bestVersion[label] = version;
+                        best[label] = encoded;
+                    }
+                }
             }
-            long asOf = snapshot.getAsOf().toEpochMilli();
-            long generation = snapshot.getGeneration();
-            long version = snapshot.getVersion();
-            for (int k = firstAtOrAfter(userLabels, labels, asOf); k < userLabels.size(); k++) {
-                int label = userLabels.get(k);
-                if (best[label] == null
-                        || Lineage.compare(generation, version, bestGeneration[label], bestVersion[label]) > 0) {
-                    bestGeneration[label] = generation;
-                    bestVersion[label] = version;
-                    best[label] = encoded;
+
+            @Override
+            public void erased(String user) {
+                // The user asked to be forgotten: what the job wrote before answers no label, whatever its time.
+                for (int label : byUser.get(user)) {
+                    best[label] = null;
                 }
             }
         }, progress);

@@ -25,7 +25,7 @@ class PointInTimeTest {
         long[] asOf = {100, 200, 200, 300, 500};
         long[] version = {1, 2, 3, 4, 5};
         long[] labels = {50, 100, 101, 200, 201, 300, 499, 501};
-        assertArrayEquals(new int[] {-1, -1, 0, 0, 2, 2, 3, 4}, PointInTime.choose(labels, asOf, version));
+        assertArrayEquals(new int[] {-1, -1, 0, 0, 2, 2, 3, 4}, PointInTime.choose(labels, asOf, new long[5], version));
     }
 
     @Test
@@ -34,10 +34,27 @@ class PointInTimeTest {
         long[] asOf = {300, 100, 200, 200};
         long[] version = {4, 1, 2, 2};
         long[] labels = {150, 250, 301};
-        int[] answer = PointInTime.choose(labels, asOf, version);
+        int[] answer = PointInTime.choose(labels, asOf, new long[4], version);
         assertEquals(1, answer[0]);
         assertEquals(2L, version[answer[1]]);
         assertEquals(0, answer[2]);
+    }
+
+    @Test
+    void aHigherGenerationWinsOverAnyVersionOfAnOlderOne() {
+        // A job restarted without state on purpose: generation 1 starts again at version 1.
+        //                 snapshot:   0    1    2    3
+        long[] asOf = {100, 200, 300, 400};
+        long[] generation = {0, 0, 1, 1};
+        long[] version = {7, 8, 1, 2};
+        long[] labels = {250, 301, 401};
+        assertArrayEquals(new int[] {1, 2, 3}, PointInTime.choose(labels, asOf, generation, version));
+        // The topic order need not be the lineage order: an old generation's snapshot replayed late loses too.
+        long[] replayedAsOf = {300, 100, 350};
+        long[] replayedGeneration = {1, 0, 0};
+        long[] replayedVersion = {1, 7, 9};
+        assertArrayEquals(new int[] {0, 0}, PointInTime.choose(new long[] {301, 400}, replayedAsOf, replayedGeneration,
+                replayedVersion));
     }
 
     @Test
@@ -46,25 +63,29 @@ class PointInTimeTest {
         for (int round = 0; round < 500; round++) {
             int n = random.nextInt(12);
             long[] asOf = new long[n];
+            long[] generation = new long[n];
             long[] version = new long[n];
             for (int i = 0; i < n; i++) {
                 asOf[i] = random.nextInt(50);
+                generation[i] = random.nextInt(3);
                 version[i] = random.nextInt(30);
             }
             long[] labels = random.longs(random.nextInt(10), 0, 60).sorted().toArray();
-            int[] answer = PointInTime.choose(labels, asOf, version);
+            int[] answer = PointInTime.choose(labels, asOf, generation, version);
             for (int k = 0; k < labels.length; k++) {
-                long bestVersion = -1;
+                int best = -1;
                 for (int i = 0; i < n; i++) {
-                    if (asOf[i] < labels[k]) {
-                        bestVersion = Math.max(bestVersion, version[i]);
+                    if (asOf[i] < labels[k] && (best < 0 || generation[i] > generation[best]
+                            || generation[i] == generation[best] && version[i] > version[best])) {
+                        best = i;
                     }
                 }
-                if (bestVersion < 0) {
+                if (best < 0) {
                     assertEquals(-1, answer[k]);
                 } else {
                     assertTrue(asOf[answer[k]] < labels[k], "never at or after the label");
-                    assertEquals(bestVersion, version[answer[k]]);
+                    assertEquals(generation[best], generation[answer[k]], "the newest lineage");
+                    assertEquals(version[best], version[answer[k]], "its highest version");
                 }
             }
         }
@@ -72,7 +93,8 @@ class PointInTimeTest {
 
     @Test
     void unsortedLabelsAreRefused() {
-        assertThrows(IllegalArgumentException.class, () -> PointInTime.choose(new long[] {5, 4}, new long[0], new long[0]));
+        assertThrows(IllegalArgumentException.class, () -> PointInTime.choose(new long[] {5, 4}, new long[0], new long[0],
+                new long[0]));
     }
 
     @Test

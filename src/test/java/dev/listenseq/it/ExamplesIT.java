@@ -116,6 +116,10 @@ class ExamplesIT extends BrokerTest {
             "--examples.vocab-min-count", "1", "--examples.min-completion", "0.5"};
         FlinkFreeClassLoader.Run run = FlinkFreeClassLoader.examples(concat(new String[] {"--out", parquet.toString()}, common));
         assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.err().startsWith("Examples from " + config.topics().input() + " (start to end) with sequences from"
+                + " ex-history into " + parquet + "; vocabulary " + vocab + "\n"), run.err());
+        assertTrue(run.err().contains("\n  input   " + String.format("%,d of %,d", total, total) + " (100%)\n"), run.err());
+        assertTrue(run.err().contains("\n  join    1 of 1 (100%)\n"), run.err());
         assertTrue(run.err().contains("input: " + String.format("%,d", total) + " records"), run.err());
         long written = Long.parseLong(run.err().replaceAll("(?s).*Wrote ([\\d,]+) examples.*", "$1").replace(",", ""));
         assertTrue(written > 200, "the traffic has hundreds of positives with a history: " + run.err());

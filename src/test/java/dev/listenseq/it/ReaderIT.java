@@ -14,6 +14,7 @@ import dev.listenseq.avro.UserSequence;
 import dev.listenseq.codec.SingleObjectCodec;
 import dev.listenseq.config.JobConfig;
 import dev.listenseq.embedded.ListeningGenerator;
+import dev.listenseq.examples.ExamplesCommand;
 import dev.listenseq.flink.InProcessMetrics;
 import dev.listenseq.flink.JobCounters;
 import dev.listenseq.kafka.TopicAdmin;
@@ -42,6 +43,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.net.URI;
 import java.net.URLClassLoader;
 import java.net.http.HttpClient;
@@ -308,7 +311,7 @@ class ReaderIT extends BrokerTest {
         ReaderConfig readerConfig = ReaderConfig.of(bootstrap, config.topics().output()).withHistoryTopic("pit-history");
         TrainingExport.Result result = TrainingExport.run(readerConfig, LabelsFile.read(labels), avroOut,
                 TrainingExport.Format.forPath(avroOut), (scanned, total) -> { });
-        assertEquals(new TrainingExport.Result(9, 6, 3, new History.ScanStats(10, 10, 0)), result);
+        assertEquals(new TrainingExport.Result(9, 6, 3, new History.ScanStats(10, 10, 0, 0)), result);
         List<Long> avroVersions = new ArrayList<>();
         try (DataFileReader<GenericRecord> reader = new DataFileReader<>(avroOut.toFile(), new GenericDatumReader<>())) {
             for (GenericRecord row : reader) {
@@ -343,6 +346,101 @@ class ReaderIT extends BrokerTest {
         assertEquals("error: " + bad + " line 2: label_time \"soon\" is neither epoch milliseconds nor an ISO-8601 time"
                 + " with an offset, like 2026-11-01T10:00:00Z\n", failed.err());
         assertFalse(Files.exists(badOut));
+    }
+
+    /**
+     * The user asked to be forgotten: no history read (as-of lookups, the latest snapshot from a
+     * topic not compacted yet, the training export, the examples) returns a snapshot the job wrote
+     * before the user's tombstone, although the history topic still holds them; the new sequence
+     * after it is used as any other, and other users are untouched.
+     */
+    @Test
+    void historyReadsDropEverythingBeforeAnErasure() throws Exception {
+        JobConfig config = TestKafka.jobConfig(kafka, "forget", Map.of("topics.history", "forget-history"));
+        TopicAdmin.ensureTopics(JobParts.kafka(config), JobParts.topics(config));
+        SingleObjectCodec<ListenEvent> codec = SingleObjectCodec.of(ListenEvent.class);
+        String in = config.topics().input();
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        for (ListenEvent e : List.of(
+                event("e1", "erin", "song-a", ListenType.PLAY, T0),
+                event("e2", "erin", "song-b", ListenType.PLAY, T0 + MIN),
+                event("e3", "erin", "song-c", ListenType.PLAY, T0 + 2 * MIN),
+                event("d1", "dan", "song-a", ListenType.PLAY, T0))) {
+            records.add(new ProducerRecord<>(in, bytes(e.getUserId()), codec.encode(e)));
+        }
+        records.add(new ProducerRecord<>(in, bytes("erin"), null));
+        records.add(new ProducerRecord<>(in, bytes("erin"), codec.encode(event("e4", "erin", "song-d", ListenType.PLAY, T0 + 5 * MIN))));
+        records.add(new ProducerRecord<>(in, bytes("erin"), codec.encode(event("e5", "erin", "song-e", ListenType.PLAY, T0 + 6 * MIN))));
+        TestKafka.send(kafka, records);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(FlinkSettings.toFlink(config));
+        KafkaJob.live(env, config, true);
+        env.executeAsync(config.jobName()).getJobExecutionResult().get(3, TimeUnit.MINUTES);
+        List<String> erin = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> r : TestKafka.readAll(kafka, "forget-history")) {
+            if (new String(r.key(), StandardCharsets.UTF_8).equals("erin")) {
+                erin.add(r.value() == null ? "tombstone" : "v" + sequences.decode(r.value()).getVersion());
+            }
+        }
+        assertEquals(List.of("v1", "v2", "v3", "tombstone", "v1", "v2"), erin, "the history still holds the erased sequence");
+
+        String bootstrap = kafka.bootstrapServers();
+        String output = config.topics().output();
+        ReaderConfig readerConfig = ReaderConfig.of(bootstrap, output).withHistoryTopic("forget-history");
+        assertTrue(History.asOf(readerConfig, "erin", Instant.ofEpochMilli(T0 + 4 * MIN)).isEmpty(),
+                "the erased sequence is gone, the new one has not started yet");
+        UserSequence fresh = History.asOf(readerConfig, "erin", Instant.ofEpochMilli(T0 + 5 * MIN)).orElseThrow();
+        assertEquals(1, fresh.getVersion(), "version 1 of the new sequence, not version 3 of the erased one");
+        assertEquals(List.of("song-d"), fresh.getItems().stream().map(SequenceItem::getSongId).collect(Collectors.toList()));
+        try (SequenceReader reader = SequenceReader.start(readerConfig)) {
+            assertEquals(2, reader.asOf("erin", Instant.ofEpochMilli(T0 + 60 * MIN)).orElseThrow().getVersion());
+        }
+        assertEquals(1, History.asOf(readerConfig, "dan", Instant.ofEpochMilli(T0)).orElseThrow().getVersion());
+
+        // The output topic is compacted, but its cleaner has not run yet: `get` must not bring back version 3.
+        FlinkFreeClassLoader.Run latest = FlinkFreeClassLoader.command("get", "erin", "--json",
+                "--bootstrap-servers", bootstrap, "--topic", output);
+        assertEquals(0, latest.exitCode(), latest.err());
+        JsonNode now = SnapshotJson.MAPPER.readTree(latest.out());
+        assertEquals(2, now.get("version").asLong());
+        assertEquals(2, now.get("items").size(), "song-e and song-d only: " + now);
+        FlinkFreeClassLoader.Run before = FlinkFreeClassLoader.command("get", "erin", "--as-of",
+                Instant.ofEpochMilli(T0 + 3 * MIN).toString(), "--bootstrap-servers", bootstrap, "--topic", output,
+                "--history-topic", "forget-history");
+        assertEquals(1, before.exitCode(), before.out());
+
+        // The export: a label before the erasure finds nothing, one after it the new sequence.
+        Path labels = dir.resolve("forget-labels.csv");
+        Files.write(labels, List.of("user_id,label_time", "erin," + (T0 + 3 * MIN), "erin," + (T0 + 10 * MIN),
+                "dan," + (T0 + MIN)));
+        Path exported = dir.resolve("forget.jsonl");
+        FlinkFreeClassLoader.Run export = FlinkFreeClassLoader.command("export", "--labels", labels.toString(),
+                "--out", exported.toString(), "--bootstrap-servers", bootstrap, "--history-topic", "forget-history");
+        assertEquals(0, export.exitCode(), export.err());
+        assertTrue(export.err().contains("1 erasures of labelled users"), export.err());
+        List<Long> versions = new ArrayList<>();
+        for (String line : Files.readAllLines(exported)) {
+            JsonNode sequence = SnapshotJson.MAPPER.readTree(line).get("sequence");
+            versions.add(sequence.isNull() ? 0L : sequence.get("version").asLong());
+        }
+        assertEquals(List.of(0L, 2L, 1L), versions);
+
+        // The examples: positives before the erasure request are dropped on the input side; after it,
+        // only the new sequence may be a feature (version 3 of the erased one is older than e4 and e5).
+        Path examples = dir.resolve("forget-examples.jsonl");
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = ExamplesCommand.run(List.of("--out", examples.toString(),
+                "--bootstrap-servers", bootstrap, "--topics.input", in, "--history-topic", "forget-history",
+                "--vocab", dir.resolve("forget-vocab.tsv").toString(), "--examples.min-completion", "0.5",
+                "--examples.vocab-min-count", "1"), new PrintStream(err, true, StandardCharsets.UTF_8));
+        String summary = err.toString(StandardCharsets.UTF_8);
+        assertEquals(0, code, summary);
+        assertTrue(summary.contains("3 erased, 2 with no snapshot before them"), summary);
+        Map<String, Long> exampleVersions = new HashMap<>();
+        for (String line : Files.readAllLines(examples)) {
+            JsonNode example = SnapshotJson.MAPPER.readTree(line);
+            exampleVersions.put(example.get("label_event_id").asText(), example.get("snapshot_version").asLong());
+        }
+        assertEquals(Map.of("e5", 1L), exampleVersions, "e4 has no snapshot of the new sequence before it");
     }
 
     /**
