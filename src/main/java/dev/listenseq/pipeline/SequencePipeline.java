@@ -8,6 +8,7 @@ import dev.listenseq.flink.EventTimeWatermarks;
 import dev.listenseq.flink.KeyedRecord;
 import dev.listenseq.flink.RecordCheck;
 import dev.listenseq.flink.SequenceFunction;
+import dev.listenseq.flink.SequenceOperator;
 import dev.listenseq.kafka.KafkaConnectors;
 import dev.listenseq.kafka.LateRecord;
 import dev.listenseq.kafka.OffsetRange;
@@ -16,6 +17,7 @@ import dev.listenseq.kafka.SnapshotRecord;
 import dev.listenseq.kafka.TopicAdmin;
 import dev.listenseq.kafka.TopicLimits;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -137,10 +139,14 @@ public final class SequencePipeline {
                 .process(new DecodeFunction(recordCheck(config, limits), config.dlqMaxCopyBytes()))
                 .uid(DECODE_UID)
                 .name("Decode and validate");
+        SequenceFunction sequences = new SequenceFunction(config.policy(), config.limits(), config.weighting(),
+                config.emitMinInterval().toMillis(), config.ordering().eventTime(), flushAtEndOfInput);
+        // The function's own operator (a KeyedProcessOperator that flushes the state cache before each
+        // checkpoint barrier), under the same uid: savepoints of the plain process() operator restore.
         SingleOutputStreamOperator<SnapshotRecord> snapshots = valid
                 .keyBy(r -> r.userId, Types.STRING)
-                .process(new SequenceFunction(config.policy(), config.limits(), config.weighting(),
-                        config.emitMinInterval().toMillis(), config.ordering().eventTime(), flushAtEndOfInput))
+                .transform("Build sequences", TypeInformation.of(SnapshotRecord.class),
+                        new SequenceOperator(sequences, config.stateCacheUsers()))
                 .uid(SEQUENCE_UID)
                 .name("Build sequences");
         return new Outputs(snapshots,
