@@ -36,6 +36,7 @@ public final class JobParts {
         JobConfig.Ordering ordering = config.ordering();
         return new SequenceSettings(config.policy(), config.limits(), config.weighting(), config.validation(),
                 config.dlqMaxCopyBytes(), config.emitMinInterval(), ordering.eventTime()
-                        ? new SequenceSettings.EventTimeOrdering(ordering.maxDisorder(), ordering.idleTimeout()) : null);
+                        ? new SequenceSettings.EventTimeOrdering(ordering.maxDisorder(), ordering.idleTimeout()) : null,
+                config.stateCacheUsers());
     }
 }

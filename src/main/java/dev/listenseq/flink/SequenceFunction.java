@@ -12,7 +12,6 @@ import dev.listenseq.kafka.SnapshotRecord;
 import dev.listenseq.sequence.BoundedSeenIds;
 import dev.listenseq.sequence.EmitThrottle;
 import dev.listenseq.sequence.EventOrder;
-import dev.listenseq.sequence.ItemStore;
 import dev.listenseq.sequence.SequencePolicy;
 import dev.listenseq.sequence.SequenceUpdater;
 import dev.listenseq.sequence.StateLimits;
@@ -39,6 +38,7 @@ import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.streaming.api.operators.KeyContext;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
@@ -69,6 +69,9 @@ import java.util.TreeMap;
  * </ul>
  * {@code user} and {@code items} are written by {@link UserStateSerializer} and
  * {@link ItemStateSerializer}: the bytes of Flink's Avro serializer, at a fraction of its cost.
+ * {@code user}, {@code items} and the seen ids are reached through a {@link UserStore}: directly, or,
+ * run by {@link SequenceOperator} with state.cache-users, through the write-behind
+ * {@link CachedUserStore}, which the operator flushes before every checkpoint barrier.
  *
  * <p>Timers, per user, at most: one processing-time emission timer (the trailing edge, registered only
  * when a change arrives inside the interval), one event-time release timer (at the earliest parked
@@ -110,14 +113,13 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
 
     private transient ListState<Long> generationState;
     private transient long generation;
-    private transient ValueState<UserState> userState;
-    private transient MapState<String, ItemState> itemState;
-    private transient MapState<String, Long> seenFirst;
-    private transient MapState<String, Long> seenSecond;
     private transient MapState<Long, List<RawRecord>> formatOnePending;
     private transient MapState<Tuple2<Long, Long>, RawRecord> pending;
     private transient ValueState<long[]> pendingMeta;
-    private transient ItemStore items;
+    /** The cache the operator asks for ({@link #useStateCache}); null: state is read and written directly. */
+    private transient KeyContext cacheKeys;
+    private transient int cacheUsers;
+    private transient UserStore store;
     private transient BoundedSeenIds seen;
     private transient SequenceUpdater updater;
     private transient SnapshotBuilder snapshots;
@@ -187,6 +189,23 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
         generationState.update(List.of(generation));
     }
 
+    /**
+     * Keeps the state of up to {@code users} recently active users in memory ({@link CachedUserStore}),
+     * writing it to keyed state through {@code keys}; called by {@link SequenceOperator} before open,
+     * which then calls {@link #flushStateCache} before every checkpoint barrier and at the end of input.
+     */
+    void useStateCache(KeyContext keys, int users) {
+        this.cacheKeys = keys;
+        this.cacheUsers = users;
+    }
+
+    /** Writes every change the cache holds to keyed state; nothing to do without a cache. */
+    void flushStateCache() {
+        if (store != null) {
+            store.flush();
+        }
+    }
+
     /** The generation written into this job's snapshots. */
     public long generation() {
         return generation;
@@ -194,20 +213,24 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
 
     @Override
     public void open(OpenContext openContext) {
-        userState = getRuntimeContext().getState(new ValueStateDescriptor<>("user", new UserStateSerializer()));
-        itemState = getRuntimeContext().getMapState(
+        ValueState<UserState> userState = getRuntimeContext().getState(
+                new ValueStateDescriptor<>("user", new UserStateSerializer()));
+        MapState<String, ItemState> itemState = getRuntimeContext().getMapState(
                 new MapStateDescriptor<>("items", StringSerializer.INSTANCE, new ItemStateSerializer()));
-        seenFirst = getRuntimeContext().getMapState(new MapStateDescriptor<>("seen", Types.STRING, Types.LONG));
-        seenSecond = getRuntimeContext().getMapState(new MapStateDescriptor<>("seen-b", Types.STRING, Types.LONG));
+        MapState<String, Long> seenFirst = getRuntimeContext().getMapState(
+                new MapStateDescriptor<>("seen", Types.STRING, Types.LONG));
+        MapState<String, Long> seenSecond = getRuntimeContext().getMapState(
+                new MapStateDescriptor<>("seen-b", Types.STRING, Types.LONG));
         formatOnePending = getRuntimeContext().getMapState(new MapStateDescriptor<>("pending", Types.LONG,
                 Types.LIST(TypeInformation.of(RawRecord.class))));
         pending = getRuntimeContext().getMapState(new MapStateDescriptor<>("pending-records",
                 Types.TUPLE(Types.LONG, Types.LONG), TypeInformation.of(RawRecord.class)));
         pendingMeta = getRuntimeContext().getState(new ValueStateDescriptor<>("pending-meta",
                 PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
-        items = StateStores.items(itemState);
-        seen = new BoundedSeenIds(StateStores.generation(seenFirst), StateStores.generation(seenSecond),
-                limits.maxSeenIds());
+        store = cacheKeys == null
+                ? UserStore.direct(userState, itemState, seenFirst, seenSecond)
+                : new CachedUserStore(cacheUsers, cacheKeys, userState, itemState, seenFirst, seenSecond);
+        seen = new BoundedSeenIds(store.seen(0), store.seen(1), limits.maxSeenIds());
         updater = new SequenceUpdater(policy, weighting);
         snapshots = new SnapshotBuilder(weighting);
         throttle = new EmitThrottle(emitMinIntervalMs);
@@ -235,6 +258,7 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
             faultHook.beforeRecord();
         }
         inputProgressMs = Math.max(inputProgressMs, in.record.timestamp);
+        store.select(ctx.getCurrentKey());
         if (in.record.value == null) {
             erase(ctx, out);
             return;
@@ -244,10 +268,10 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
             hold(in.record, event, ctx);
             return;
         }
-        UserState user = current(userState.value(), in.record, ctx, out);
+        UserState user = current(store.user(), in.record, ctx, out);
         if (apply(user, in.record, event, ctx)) {
             afterChange(user, ctx, out);
-            userState.update(user);
+            store.update(user);
         }
     }
 
@@ -306,7 +330,7 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
 
     /** Applies one event; true if it changed the sequence. */
     private boolean apply(UserState user, RawRecord record, ListenEvent event, Context ctx) throws Exception {
-        switch (updater.apply(user, items, seen.bind(user), event)) {
+        switch (updater.apply(user, store.items(), seen.bind(user), event)) {
             case LATE:
                 toLate(record, LateRecord.Reason.HORIZON, ctx);
                 return false;
@@ -346,7 +370,8 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<SnapshotRecord> out) throws Exception {
-        UserState user = userState.value();
+        store.select(ctx.getCurrentKey());
+        UserState user = store.user();
         if (ctx.timeDomain() == TimeDomain.EVENT_TIME && timestamp != Long.MAX_VALUE) {
             release(timestamp, user == null ? SequenceUpdater.newUser() : user, ctx, out);
             return;
@@ -363,7 +388,7 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
             }
             scheduleExpiry(user, ctx);
             if (timestamp != user.getTimerMs()) {
-                userState.update(user);
+                store.update(user);
                 return;
             }
         }
@@ -371,7 +396,7 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
         if (user.getVersion() > user.getEmittedVersion()) {
             emit(ctx.getCurrentKey(), user, ctx.timerService().currentProcessingTime(), out);
         }
-        userState.update(user);
+        store.update(user);
     }
 
     /**
@@ -438,7 +463,7 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
         }
         if (changed) {
             afterChange(user, ctx, out);
-            userState.update(user);
+            store.update(user);
         }
         return user;
     }
@@ -479,10 +504,7 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
         if (user.getExpiryTimerMs() != Long.MIN_VALUE) {
             ctx.timerService().deleteProcessingTimeTimer(user.getExpiryTimerMs());
         }
-        userState.clear();
-        itemState.clear();
-        seenFirst.clear();
-        seenSecond.clear();
+        store.clear();
         expired.inc();
         out.collect(SnapshotRecord.tombstone(ctx.getCurrentKey(), ctx.timerService().currentProcessingTime()));
     }
@@ -498,7 +520,7 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
      */
     private void erase(Context ctx, Collector<SnapshotRecord> out) throws Exception {
         erasures.inc();
-        UserState user = userState.value();
+        UserState user = store.user();
         if (user != null && user.getTimerMs() != Long.MIN_VALUE) {
             ctx.timerService().deleteProcessingTimeTimer(user.getTimerMs());
         }
@@ -512,10 +534,7 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
         for (Long time : formatOnePending.keys()) {
             ctx.timerService().deleteEventTimeTimer(time);
         }
-        userState.clear();
-        itemState.clear();
-        seenFirst.clear();
-        seenSecond.clear();
+        store.clear();
         formatOnePending.clear();
         pending.clear();
         pendingMeta.clear();
@@ -532,7 +551,7 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
 
     private void emit(String userId, UserState user, long now, Collector<SnapshotRecord> out) {
         updater.trimRecent(user);
-        UserSequence snapshot = snapshots.build(userId, user, items.entries(), now);
+        UserSequence snapshot = snapshots.build(userId, user, store.items().entries(), now);
         snapshot.setGeneration(generation);
         out.collect(SnapshotRecord.of(snapshot));
         emitted.inc();

@@ -82,4 +82,45 @@ final class StateStores {
             }
         };
     }
+
+    /** The map behind a {@link WriteBehindMap}: {@code state} as the current key sees it. */
+    static <K, V> WriteBehindMap.Backing<K, V> backing(MapState<K, V> state, String what) {
+        return new WriteBehindMap.Backing<>() {
+            @Override
+            public V get(K key) {
+                try {
+                    return state.get(key);
+                } catch (Exception e) {
+                    throw new IllegalStateException("cannot read " + what, e);
+                }
+            }
+
+            @Override
+            public Iterable<Map.Entry<K, V>> entries() {
+                try {
+                    return state.entries();
+                } catch (Exception e) {
+                    throw new IllegalStateException("cannot scan " + what, e);
+                }
+            }
+
+            @Override
+            public void put(K key, V value) {
+                try {
+                    state.put(key, value);
+                } catch (Exception e) {
+                    throw new IllegalStateException("cannot write " + what, e);
+                }
+            }
+
+            @Override
+            public void remove(K key) {
+                try {
+                    state.remove(key);
+                } catch (Exception e) {
+                    throw new IllegalStateException("cannot remove " + what, e);
+                }
+            }
+        };
+    }
 }

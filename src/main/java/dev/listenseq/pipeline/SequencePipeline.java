@@ -7,12 +7,14 @@ import dev.listenseq.flink.EventTimeWatermarks;
 import dev.listenseq.flink.KeyedRecord;
 import dev.listenseq.flink.RecordCheck;
 import dev.listenseq.flink.SequenceFunction;
+import dev.listenseq.flink.SequenceOperator;
 import dev.listenseq.flink.SequenceSettings;
 import dev.listenseq.kafka.LateRecord;
 import dev.listenseq.kafka.RawRecord;
 import dev.listenseq.kafka.SnapshotRecord;
 import dev.listenseq.kafka.TopicLimits;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
@@ -89,8 +91,12 @@ public final class SequencePipeline {
                 .name("Decode and validate");
         SingleOutputStreamOperator<SnapshotRecord> snapshots = valid
                 .keyBy(r -> r.userId, Types.STRING)
-                .process(new SequenceFunction(settings.policy(), settings.limits(), settings.weighting(),
-                        settings.emitMinInterval().toMillis(), settings.eventTime(), flushAtEndOfInput))
+                // The function's own operator (a KeyedProcessOperator that flushes the state cache before
+                // each checkpoint barrier), under the same uid: savepoints of the plain process() operator restore.
+                .transform("Build sequences", TypeInformation.of(SnapshotRecord.class), new SequenceOperator(
+                        new SequenceFunction(settings.policy(), settings.limits(), settings.weighting(),
+                                settings.emitMinInterval().toMillis(), settings.eventTime(), flushAtEndOfInput),
+                        settings.stateCacheUsers()))
                 .uid(SEQUENCE_UID)
                 .name("Build sequences");
         snapshots.sinkTo(sinks.snapshots()).uid(SNAPSHOT_SINK_UID).name("Kafka: user sequences");

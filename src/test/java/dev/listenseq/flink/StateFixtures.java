@@ -5,6 +5,7 @@ import dev.listenseq.avro.ListenType;
 import dev.listenseq.avro.UserSequence;
 import dev.listenseq.codec.SingleObjectCodec;
 import dev.listenseq.codec.StateCodec;
+import dev.listenseq.config.ConfigKeys;
 import dev.listenseq.kafka.RawRecord;
 import dev.listenseq.kafka.SnapshotRecord;
 import dev.listenseq.sequence.SequencePolicy;
@@ -16,7 +17,6 @@ import org.apache.flink.runtime.checkpoint.SavepointType;
 import org.apache.flink.runtime.state.StateBackend;
 import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.OperatorSnapshotUtil;
@@ -166,12 +166,15 @@ public final class StateFixtures {
         return new Step(processingTime, null, null);
     }
 
+    /** The job's operator with its default state cache: fixtures restore the way the job restores them. */
+    private static final int CACHE_USERS = Integer.parseInt(ConfigKeys.STATE_CACHE_USERS.defaultValue());
+
     static KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, SnapshotRecord> harness(
             Scenario scenario, Backend backend) throws Exception {
         SequenceFunction function = new SequenceFunction(POLICY, Weighting.defaults(), EMIT_INTERVAL_MS,
                 scenario.eventTime(), false);
         KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, SnapshotRecord> h =
-                new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(function), r -> r.userId, Types.STRING);
+                new KeyedOneInputStreamOperatorTestHarness<>(new SequenceOperator(function, CACHE_USERS), r -> r.userId, Types.STRING);
         h.setStateBackend(backend.create.get());
         return h;
     }
