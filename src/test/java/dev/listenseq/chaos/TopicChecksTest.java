@@ -1,9 +1,13 @@
 package dev.listenseq.chaos;
 
 import dev.listenseq.avro.UserSequence;
+import dev.listenseq.codec.SingleObjectCodec;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -36,6 +40,23 @@ class TopicChecksTest {
         assertTrue(version.get(0).contains("version"), version.get(0));
         assertEquals(1, TopicChecks.snapshotDifferences(Map.of("u1", a), Map.of()).size(), "a user missing from the chaos run");
         assertEquals(1, TopicChecks.snapshotDifferences(Map.of(), Map.of("u1", a)).size(), "a user missing from the replay");
+    }
+
+    @Test
+    void snapshotRecordsFoldIntoEachUsersVersionsAndLastSnapshotSkippingTombstones() {
+        SingleObjectCodec<UserSequence> codec = SingleObjectCodec.of(UserSequence.class);
+        Map<String, TopicChecks.UserSnapshots> byUser = new LinkedHashMap<>();
+        long offset = 0;
+        for (UserSequence s : List.of(snapshot("u1", 1, Instant.EPOCH), snapshot("u2", 1, Instant.EPOCH),
+                snapshot("u1", 2, Instant.EPOCH))) {
+            TopicChecks.add(byUser, codec, new ConsumerRecord<>("out", 0, offset++,
+                    s.getUserId().getBytes(StandardCharsets.UTF_8), codec.encode(s)));
+        }
+        TopicChecks.add(byUser, codec, new ConsumerRecord<>("out", 0, offset, "u1".getBytes(StandardCharsets.UTF_8), null));
+
+        assertEquals(List.of(1L, 2L), byUser.get("u1").versions);
+        assertEquals(2L, byUser.get("u1").last.getVersion());
+        assertEquals(List.of(1L), byUser.get("u2").versions);
     }
 
     private static UserSequence snapshot(String user, long version, Instant emittedAt) {

@@ -206,9 +206,9 @@ public final class ChaosRun {
     private void settle(TopicChecks checks, JobCounters replay, JobTarget target) throws Exception {
         await(SETTLE_TIMEOUT, "the chaos run's topics to hold as many applied, late and dead-lettered records"
                 + " as the replay's", target, () -> {
-                    long applied = lastVersions(checks.readCommitted(OUTPUT)).values().stream().mapToLong(Long::longValue).sum();
-                    return applied >= replay.applied() && checks.readCommitted(LATE).size() >= replay.late()
-                            && checks.readCommitted(DLQ).size() >= replay.deadLettered();
+                    long applied = checks.snapshots(OUTPUT).values().stream().mapToLong(u -> u.last.getVersion()).sum();
+                    return applied >= replay.applied() && checks.countCommitted(LATE) >= replay.late()
+                            && checks.countCommitted(DLQ) >= replay.deadLettered();
                 });
     }
 
@@ -229,12 +229,11 @@ public final class ChaosRun {
                 + String.join(", ", topics) + String.format(Locale.ROOT, " (waited %.1f s)",
                 (System.currentTimeMillis() - openSince) / 1e3), open.entrySet().stream().map(e -> e.getKey() + ": " + e.getValue()).toList());
 
-        Map<String, List<UserSequence>> live = TopicChecks.snapshotsByUser(checks.readCommitted(OUTPUT));
         Map<String, List<Long>> versions = new LinkedHashMap<>();
         Map<String, UserSequence> liveLast = new LinkedHashMap<>();
-        live.forEach((user, snapshots) -> {
-            versions.put(user, snapshots.stream().map(UserSequence::getVersion).toList());
-            liveLast.put(user, snapshots.get(snapshots.size() - 1));
+        checks.snapshots(OUTPUT).forEach((user, s) -> {
+            versions.put(user, s.versions);
+            liveLast.put(user, s.last);
         });
         boolean gapFree = config.emitMinInterval().isZero();
         long snapshots = versions.values().stream().mapToLong(List::size).sum();
@@ -242,15 +241,14 @@ public final class ChaosRun {
                 gapFree ? ", no gap, no repeat" : "", versions.size(), snapshots), TopicChecks.versionViolations(versions, gapFree));
 
         Map<String, UserSequence> replayLast = new LinkedHashMap<>();
-        TopicChecks.snapshotsByUser(checks.readCommitted(OUTPUT + "-replay"))
-                .forEach((user, s) -> replayLast.put(user, s.get(s.size() - 1)));
+        checks.snapshots(OUTPUT + "-replay").forEach((user, s) -> replayLast.put(user, s.last));
         verdict(violations, "every user's final snapshot equals the failure-free replay's (ignoring "
                 + String.join(", ", TopicChecks.IGNORED_FIELDS) + ")", TopicChecks.snapshotDifferences(replayLast, liveLast));
 
         long in = checks.count(INPUT);
         long applied = liveLast.values().stream().mapToLong(UserSequence::getVersion).sum();
-        long late = checks.readCommitted(LATE).size();
-        long dead = checks.readCommitted(DLQ).size();
+        long late = checks.countCommitted(LATE);
+        long dead = checks.countCommitted(DLQ);
         long duplicates = replay.duplicates();
         List<String> accounting = new ArrayList<>();
         if (in != applied + duplicates + late + dead) {
@@ -290,14 +288,6 @@ public final class ChaosRun {
         out.printf(Locale.ROOT, "%n%s after %.0f s: %d faults, %s. Seed %d.%nReproduce: %s%n",
                 result.passed() ? "PASSED" : "FAILED", seconds(started), result.faults().size(),
                 result.passed() ? "every check passed" : result.violations().size() + " violations", options.seed(), reproduce);
-    }
-
-    /** Lists each user's highest committed version. */
-    private static Map<String, Long> lastVersions(List<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> records) {
-        Map<String, Long> last = new LinkedHashMap<>();
-        TopicChecks.snapshotsByUser(records).forEach((user, s) ->
-                last.put(user, s.stream().mapToLong(UserSequence::getVersion).max().orElse(0)));
-        return last;
     }
 
     private interface Condition {

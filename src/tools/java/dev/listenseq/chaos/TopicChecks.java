@@ -38,21 +38,41 @@ final class TopicChecks {
         this.bootstrapServers = bootstrapServers;
     }
 
-    /** Every committed record of a topic, partition by partition in offset order. */
-    List<ConsumerRecord<byte[], byte[]>> readCommitted(String topic) {
+    /**
+     * Hands every committed record of a topic to {@code action}, each partition's in offset order
+     * (partitions interleave). Nothing is kept: a long run's output does not fit in memory.
+     */
+    void forEachCommitted(String topic, java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> action) {
         try (KafkaConsumer<byte[], byte[]> consumer = consumer("read_committed")) {
             List<TopicPartition> partitions = partitions(consumer, topic);
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
             while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-                consumer.poll(Duration.ofMillis(500)).forEach(records::add);
+                consumer.poll(Duration.ofMillis(500)).forEach(action);
             }
-            records.sort((a, b) -> a.partition() != b.partition() ? Integer.compare(a.partition(), b.partition())
-                    : Long.compare(a.offset(), b.offset()));
-            return records;
         }
+    }
+
+    /** How many committed records a topic holds (transaction markers and aborted records not counted). */
+    long countCommitted(String topic) {
+        long[] n = {0};
+        forEachCommitted(topic, r -> n[0]++);
+        return n[0];
+    }
+
+    /** Per user of a snapshot topic, its committed versions in offset order and its last snapshot. */
+    Map<String, UserSnapshots> snapshots(String topic) {
+        SingleObjectCodec<UserSequence> codec = SingleObjectCodec.of(UserSequence.class);
+        Map<String, UserSnapshots> byUser = new LinkedHashMap<>();
+        forEachCommitted(topic, r -> add(byUser, codec, r));
+        return byUser;
+    }
+
+    /** One user's committed snapshots: every version (one user lives in one partition), and the last. */
+    static final class UserSnapshots {
+        final List<Long> versions = new ArrayList<>();
+        UserSequence last;
     }
 
     /**
@@ -87,23 +107,22 @@ final class TopicChecks {
         }
     }
 
-    /** Snapshots decoded and grouped per user, in offset order (one user lives in one partition). */
-    static Map<String, List<UserSequence>> snapshotsByUser(List<ConsumerRecord<byte[], byte[]>> records) {
-        SingleObjectCodec<UserSequence> codec = SingleObjectCodec.of(UserSequence.class);
-        Map<String, List<UserSequence>> byUser = new LinkedHashMap<>();
-        for (ConsumerRecord<byte[], byte[]> r : records) {
-            if (r.value() == null) {
-                continue;
-            }
-            try {
-                byUser.computeIfAbsent(new String(r.key(), StandardCharsets.UTF_8), u -> new ArrayList<>())
-                        .add(codec.decode(r.value()));
-            } catch (DecodeException e) {
-                throw new IllegalStateException("snapshot at " + r.topic() + "-" + r.partition() + "@" + r.offset()
-                        + " does not decode", e);
-            }
+    /** Folds one snapshot record into its user's entry; tombstones (erasures) are skipped. */
+    static void add(Map<String, UserSnapshots> byUser, SingleObjectCodec<UserSequence> codec,
+                    ConsumerRecord<byte[], byte[]> r) {
+        if (r.value() == null) {
+            return;
         }
-        return byUser;
+        UserSequence snapshot;
+        try {
+            snapshot = codec.decode(r.value());
+        } catch (DecodeException e) {
+            throw new IllegalStateException("snapshot at " + r.topic() + "-" + r.partition() + "@" + r.offset()
+                    + " does not decode", e);
+        }
+        UserSnapshots user = byUser.computeIfAbsent(new String(r.key(), StandardCharsets.UTF_8), u -> new UserSnapshots());
+        user.versions.add(snapshot.getVersion());
+        user.last = snapshot;
     }
 
     /**
