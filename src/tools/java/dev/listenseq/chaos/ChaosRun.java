@@ -282,9 +282,11 @@ public final class ChaosRun {
                     sorted.get((sorted.size() - 1) / 2) / 1e3, sorted.get(sorted.size() - 1) / 1e3);
         });
         out.printf("  %-18s %5d%n", "all", result.faults().size());
-        out.printf("%s cores; at the start %s, now %s (well above the core count: other work shared the CPU,"
-                + " and the recovery times are not evidence)%n", Runtime.getRuntime().availableProcessors(), loadAtStart,
-                LoadAverage.now());
+        // The run itself (broker, JobManager, TaskManagers, traffic) keeps a 2-core machine at a load of
+        // 3 to 6; far above that, other work shared the CPU.
+        out.printf("%d cores; at the start %s, at the end %s (the run's own processes add a few; far above"
+                + " that, other work shared the CPU and the recovery times are not evidence)%n",
+                Runtime.getRuntime().availableProcessors(), loadAtStart, LoadAverage.now());
         out.printf(Locale.ROOT, "%n%s after %.0f s: %d faults, %s. Seed %d.%nReproduce: %s%n",
                 result.passed() ? "PASSED" : "FAILED", seconds(started), result.faults().size(),
                 result.passed() ? "every check passed" : result.violations().size() + " violations", options.seed(), reproduce);
