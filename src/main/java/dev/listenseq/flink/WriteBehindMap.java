@@ -1,5 +1,6 @@
 package dev.listenseq.flink;
 
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -12,10 +13,13 @@ import java.util.Set;
  * without Flink; the backing map is the user's MapState and is only valid while that user is the
  * current key.
  *
- * <p>Invariants: a key held here with a null value is known to be absent; every key in
- * {@code dirty} differs from the backing map (a put or a removal not yet written) and is held here;
- * when {@code complete}, the keys held here with a value are all the keys the map has, so a key not
- * held is absent without asking the backing map.
+ * <p>Invariants: every key in {@code dirty} differs from the backing map (a put or a removal not
+ * yet written), and its value here (null for a removal) is the one to write. While not
+ * {@code complete}, a key held here with a null value is known to be absent. Once {@code complete},
+ * the entries held are exactly the map's entries, with no null values: a key not held is absent
+ * without asking the backing map, and {@link #entries} iterates the held map as it is. Without the
+ * last rule a user who evicts a song per event would pile up one absent marker per eviction until
+ * the next checkpoint, and every scan of the items would walk them all.
  */
 final class WriteBehindMap<K, V> {
 
@@ -50,7 +54,11 @@ final class WriteBehindMap<K, V> {
     }
 
     void remove(K key) {
-        known.put(key, null);
+        if (complete) {
+            known.remove(key);
+        } else {
+            known.put(key, null);
+        }
         dirty.add(key);
     }
 
@@ -65,9 +73,10 @@ final class WriteBehindMap<K, V> {
                     known.put(e.getKey(), e.getValue());
                 }
             }
+            known.values().removeIf(Objects::isNull);
             complete = true;
         }
-        return () -> known.entrySet().stream().filter(e -> e.getValue() != null).iterator();
+        return Collections.unmodifiableMap(known).entrySet();
     }
 
     /** The backing map is empty (a new user, or just cleared): nothing is read from it until {@link #forget}. */
@@ -75,6 +84,11 @@ final class WriteBehindMap<K, V> {
         known.clear();
         dirty.clear();
         complete = true;
+    }
+
+    /** Keys held in memory, absent markers included. */
+    int held() {
+        return known.size();
     }
 
     boolean isDirty() {
@@ -92,8 +106,10 @@ final class WriteBehindMap<K, V> {
             }
         }
         dirty.clear();
-        // Absent markers would pile up over a long stay (every evicted song); a complete map needs none.
-        known.values().removeIf(Objects::isNull);
+        if (!complete) {
+            // Absent markers of an incomplete map (seen-id misses, removals) would pile up over a long stay.
+            known.values().removeIf(Objects::isNull);
+        }
     }
 
     /** Forgets what is written; the next reads go to the backing map again. Only after {@link #flush}. */

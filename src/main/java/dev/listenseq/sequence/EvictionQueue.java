@@ -91,10 +91,16 @@ final class EvictionQueue {
                 a.getLastTime(), a.getSongId(), b.getLastTime(), b.getSongId());
         PriorityQueue<QueuedItem> highestFirst = new PriorityQueue<>(capacity + 1, low.reversed());
         for (Map.Entry<String, ItemState> e : items.entries()) {
-            highestFirst.add(new QueuedItem(e.getKey(), e.getValue().getLastTime()));
-            if (highestFirst.size() > capacity) {
+            long time = e.getValue().getLastTime();
+            if (highestFirst.size() == capacity) {
+                // Most items rank above the capacity lowest seen so far: compare before allocating.
+                QueuedItem highest = highestFirst.peek();
+                if (Ranking.compareLow(time, e.getKey(), highest.getLastTime(), highest.getSongId()) >= 0) {
+                    continue;
+                }
                 highestFirst.poll();
             }
+            highestFirst.add(new QueuedItem(e.getKey(), time));
         }
         List<QueuedItem> queue = new ArrayList<>(highestFirst);
         queue.sort(low);

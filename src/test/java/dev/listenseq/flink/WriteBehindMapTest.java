@@ -110,4 +110,26 @@ class WriteBehindMapTest {
         assertEquals(1, cache.get("stale", backing));
         assertEquals(1, backing.gets);
     }
+
+    @Test
+    void aCompleteMapHoldsOnlyLiveEntriesAndStillWritesEveryRemoval() {
+        Counting backing = new Counting();
+        backing.map.putAll(Map.of("a", 1, "b", 2));
+        WriteBehindMap<String, Integer> cache = new WriteBehindMap<>();
+        cache.remove("a");
+        entries(cache, backing);
+        for (int i = 0; i < 1000; i++) {
+            cache.put("song" + i, i);
+            cache.remove("song" + i);
+        }
+        cache.remove("b");
+        cache.put("c", 3);
+        assertEquals(1, cache.held(), "an evicted song leaves nothing behind, so a scan walks live items only");
+        assertEquals(Map.of("c", 3), entries(cache, backing));
+        assertNull(cache.get("a", backing));
+        assertEquals(0, backing.gets);
+
+        cache.flush(backing);
+        assertEquals(Map.of("c", 3), backing.map, "removals of keys read before and after completion are written");
+    }
 }
