@@ -1,6 +1,8 @@
 package dev.listenseq.app;
 
+import dev.listenseq.config.ConfigKeys;
 import dev.listenseq.config.JobConfig;
+import dev.listenseq.flink.Emission;
 import dev.listenseq.kafka.KafkaIO;
 import dev.listenseq.kafka.OffsetRange;
 import dev.listenseq.pipeline.SequencePipeline;
@@ -27,7 +29,8 @@ public final class KafkaJob {
      * offsets of when it starts and flushes every snapshot still waiting for its emit interval.
      */
     public static void live(StreamExecutionEnvironment env, JobConfig config, KafkaIO io, boolean bounded) {
-        SequencePipeline.build(env, io.source(bounded), sinks(io), JobParts.sequence(config), bounded);
+        SequencePipeline.build(env, io.source(bounded), sinks(io), JobParts.sequence(config),
+                bounded ? Emission.THROTTLED_THEN_FLUSH : Emission.THROTTLED);
     }
 
     /** As {@link #live(StreamExecutionEnvironment, JobConfig, KafkaIO, boolean)}, with the topics' limits read from the broker now. */
@@ -37,11 +40,13 @@ public final class KafkaJob {
 
     /**
      * The backfill: {@code range} of the input, its offsets committed to {@code groupId} on checkpoints.
-     * With {@code finish} the input ends at the stop offsets and flushes everything; without, the job
-     * idles there for a hand-off savepoint.
+     * With {@code finish} the input ends at the stop offsets and flushes everything (emitting as
+     * backfill.emit says); without, the job idles there for a hand-off savepoint, throttled like a stream.
      */
     public static void range(StreamExecutionEnvironment env, JobConfig config, KafkaIO io, OffsetRange range,
                              String groupId, boolean finish) {
-        SequencePipeline.build(env, io.rangeSource(range, groupId, finish), sinks(io), JobParts.sequence(config), finish);
+        Emission emission = !finish ? Emission.THROTTLED
+                : config.backfill().emit() == ConfigKeys.BackfillEmit.AT_END ? Emission.AT_END : Emission.THROTTLED_THEN_FLUSH;
+        SequencePipeline.build(env, io.rangeSource(range, groupId, finish), sinks(io), JobParts.sequence(config), emission);
     }
 }

@@ -30,6 +30,9 @@ public final class ConfigKeys {
     /** Flink state backend. */
     public enum StateBackend { ROCKSDB, HASHMAP }
 
+    /** When a backfill that runs to its end emits snapshots. */
+    public enum BackfillEmit { THROTTLED, AT_END }
+
     /** Passed to every Kafka client (source, sinks, admin) with the prefix removed, e.g. security settings. */
     public static final String KAFKA_CLIENT_PREFIX = "kafka.client.";
 
@@ -161,6 +164,9 @@ public final class ConfigKeys {
             "backfill: read records before this time (exclusive), resolved to per-partition offsets. Empty: up to the end offsets when the backfill starts.");
     public static final ConfigKey<Boolean> BACKFILL_SAVEPOINT = ConfigKey.bool("backfill.end-with-savepoint", false,
             "backfill: when the range is done, stop with a savepoint that `stream --state.restore-from` continues from, at exactly the offsets where the backfill stopped. false: end of input flushes everything and the job finishes.");
+    public static final ConfigKey<BackfillEmit> BACKFILL_EMIT = ConfigKey.choice("backfill.emit",
+            BackfillEmit.THROTTLED, BackfillEmit.class,
+            "backfill that runs to its end: throttled (as stream: a snapshot per user per emit.min-interval, and the rest at the end) or at-end (one snapshot per changed user when the range is done: no emission timers, no intermediate snapshots in the output or history topic; faster). A backfill ending with a savepoint is always throttled.");
     public static final ConfigKey<Duration> BACKFILL_PROGRESS = ConfigKey.duration("backfill.progress-interval", "10s",
             Duration.ofMillis(100), "backfill: how often progress (offsets done per partition, events/s, ETA) is printed.");
 
@@ -258,7 +264,7 @@ public final class ConfigKeys {
             MAX_ITEMS, MAX_AGE, RECENT_EVENTS, DEDUP_WINDOW, DEDUP_MAX_IDS, STATE_EXPIRE_AFTER,
             HALF_LIFE, DEFAULT_DURATION, REPEAT_BOOST, SKIP_PENALTY, LIKE_WEIGHT, COLLECT_WEIGHT,
             EMIT_MIN_INTERVAL, ORDERING, MAX_DISORDER, MAX_PENDING, IDLE_TIMEOUT,
-            BACKFILL_FROM, BACKFILL_TO, BACKFILL_SAVEPOINT, BACKFILL_PROGRESS,
+            BACKFILL_FROM, BACKFILL_TO, BACKFILL_SAVEPOINT, BACKFILL_EMIT, BACKFILL_PROGRESS,
             ID_MAX_LENGTH, MAX_CLOCK_SKEW, DLQ_MAX_COPY_BYTES,
             DEMO_USERS, DEMO_RATE, DEMO_DURATION, DEMO_SONGS, DEMO_SEED,
             DEMO_DUPLICATE_RATE, DEMO_OUT_OF_ORDER_RATE, DEMO_MALFORMED_RATE,

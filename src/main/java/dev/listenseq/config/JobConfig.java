@@ -64,7 +64,8 @@ public record JobConfig(
     }
 
     /** The range of a backfill run and how it ends; null bounds mean the start or the end of each partition. */
-    public record Backfill(Instant from, Instant to, boolean endWithSavepoint, Duration progressInterval) {
+    public record Backfill(Instant from, Instant to, boolean endWithSavepoint, ConfigKeys.BackfillEmit emit,
+                           Duration progressInterval) {
     }
 
     /**
@@ -197,7 +198,8 @@ public record JobConfig(
                 s.get(ConfigKeys.DLQ_MAX_COPY_BYTES),
                 s.get(ConfigKeys.EMIT_MIN_INTERVAL),
                 new Ordering(s.get(ConfigKeys.ORDERING), s.get(ConfigKeys.MAX_DISORDER), s.get(ConfigKeys.IDLE_TIMEOUT)),
-                new Backfill(from, to, s.get(ConfigKeys.BACKFILL_SAVEPOINT), s.get(ConfigKeys.BACKFILL_PROGRESS)),
+                new Backfill(from, to, s.get(ConfigKeys.BACKFILL_SAVEPOINT), s.get(ConfigKeys.BACKFILL_EMIT),
+                        s.get(ConfigKeys.BACKFILL_PROGRESS)),
                 s.withPrefix(ConfigKeys.FLINK_PREFIX));
     }
 }

@@ -76,8 +76,8 @@ import java.util.TreeMap;
  * <p>Timers, per user, at most: one processing-time emission timer (the trailing edge, registered only
  * when a change arrives inside the interval), one event-time release timer (at the earliest parked
  * record), one processing-time expiry timer (with state.expire-after), and with a bounded input one
- * event-time timer at the end of time. Timers restored from format 1 (one per parked event time) fire
- * once each and are not renewed.
+ * event-time timer at the end of time (the only emission timer with {@link Emission#AT_END}). Timers
+ * restored from format 1 (one per parked event time) fire once each and are not renewed.
  *
  * <p>A record with a null value is a deletion request for the key's user ({@link #erase}): every
  * state and timer of the user is cleared and a {@link SnapshotRecord#tombstone} is emitted. An
@@ -108,7 +108,7 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
     private final Weighting weighting;
     private final long emitMinIntervalMs;
     private final boolean eventTimeOrder;
-    private final boolean flushAtEndOfInput;
+    private final Emission emission;
     private final long freshGeneration;
 
     private transient ListState<Long> generationState;
@@ -141,33 +141,33 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
     private transient Histogram emitLatency;
 
     public SequenceFunction(SequencePolicy policy, Weighting weighting, long emitMinIntervalMs) {
-        this(policy, StateLimits.defaults(), weighting, emitMinIntervalMs, false, false);
+        this(policy, StateLimits.defaults(), weighting, emitMinIntervalMs, false, Emission.THROTTLED);
     }
 
     public SequenceFunction(SequencePolicy policy, Weighting weighting, long emitMinIntervalMs,
-                            boolean eventTimeOrder, boolean flushAtEndOfInput) {
-        this(policy, StateLimits.defaults(), weighting, emitMinIntervalMs, eventTimeOrder, flushAtEndOfInput);
+                            boolean eventTimeOrder, Emission emission) {
+        this(policy, StateLimits.defaults(), weighting, emitMinIntervalMs, eventTimeOrder, emission);
     }
 
     /**
-     * @param eventTimeOrder    hold events until the watermark passes them and apply them in event-time order
-     * @param flushAtEndOfInput emit pending snapshots when the final watermark arrives (bounded inputs)
+     * @param eventTimeOrder hold events until the watermark passes them and apply them in event-time order
+     * @param emission       when snapshots are emitted; the bounded modes rely on the final watermark
      */
     public SequenceFunction(SequencePolicy policy, StateLimits limits, Weighting weighting, long emitMinIntervalMs,
-                            boolean eventTimeOrder, boolean flushAtEndOfInput) {
-        this(policy, limits, weighting, emitMinIntervalMs, eventTimeOrder, flushAtEndOfInput, System.currentTimeMillis());
+                            boolean eventTimeOrder, Emission emission) {
+        this(policy, limits, weighting, emitMinIntervalMs, eventTimeOrder, emission, System.currentTimeMillis());
     }
 
     /** @param freshGeneration the generation of snapshots when the job starts without state */
     public SequenceFunction(SequencePolicy policy, StateLimits limits, Weighting weighting, long emitMinIntervalMs,
-                            boolean eventTimeOrder, boolean flushAtEndOfInput, long freshGeneration) {
+                            boolean eventTimeOrder, Emission emission, long freshGeneration) {
         this.freshGeneration = freshGeneration;
         this.policy = policy;
         this.limits = limits;
         this.weighting = weighting;
         this.emitMinIntervalMs = emitMinIntervalMs;
         this.eventTimeOrder = eventTimeOrder;
-        this.flushAtEndOfInput = flushAtEndOfInput;
+        this.emission = emission;
     }
 
     @Override
@@ -354,6 +354,12 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
 
     /** Emits now or schedules the trailing edge, as the throttle decides. */
     private void afterChange(UserState user, Context ctx, Collector<SnapshotRecord> out) {
+        if (emission == Emission.AT_END) {
+            // Flink keeps one timer per user and time, on the heap by default (FlinkSettings): registering
+            // it again at each change is a lookup, and no flag in state can go stale across a restore.
+            ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
+            return;
+        }
         long now = ctx.timerService().currentProcessingTime();
         EmitThrottle.Decision decision = throttle.afterChange(now, user.getLastEmitMs(), user.getTimerMs());
         if (decision.emitNow()) {
@@ -361,7 +367,7 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
         } else if (decision.schedules()) {
             ctx.timerService().registerProcessingTimeTimer(decision.timerAt());
             user.setTimerMs(decision.timerAt());
-            if (flushAtEndOfInput) {
+            if (emission.bounded()) {
                 // Processing-time timers do not fire at the end of a bounded input; the final watermark does.
                 ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
             }

@@ -2,6 +2,7 @@ package dev.listenseq.pipeline;
 
 import dev.listenseq.avro.DeadLetter;
 import dev.listenseq.flink.DecodeFunction;
+import dev.listenseq.flink.Emission;
 import dev.listenseq.flink.EventTimeAssigner;
 import dev.listenseq.flink.EventTimeWatermarks;
 import dev.listenseq.flink.KeyedRecord;
@@ -70,21 +71,21 @@ public final class SequencePipeline {
     }
 
     /**
-     * Builds the whole job into {@code env}. With {@code flushAtEndOfInput}, the end of a bounded
-     * input emits every snapshot still waiting for its emit interval.
+     * Builds the whole job into {@code env}. {@code emission} says when snapshots are emitted; the
+     * bounded modes need a source that ends (the final watermark flushes what waits).
      */
     public static void build(StreamExecutionEnvironment env, Source<RawRecord, ?, ?> source, Sinks sinks,
-                             SequenceSettings settings, boolean flushAtEndOfInput) {
-        build(read(env, source, settings, sinks.lateMaxRecordBytes()), sinks, settings, flushAtEndOfInput);
+                             SequenceSettings settings, Emission emission) {
+        build(read(env, source, settings, sinks.lateMaxRecordBytes()), sinks, settings, emission);
     }
 
     /**
-     * As {@link #build(StreamExecutionEnvironment, Source, Sinks, SequenceSettings, boolean)} from an
+     * As {@link #build(StreamExecutionEnvironment, Source, Sinks, SequenceSettings, Emission)} from an
      * input already read with {@link #read}, for a caller that puts a step of its own in between
      * (a test's fault injection).
      */
     public static void build(DataStream<RawRecord> input, Sinks sinks, SequenceSettings settings,
-                             boolean flushAtEndOfInput) {
+                             Emission emission) {
         SingleOutputStreamOperator<KeyedRecord> valid = input
                 .process(new DecodeFunction(recordCheck(settings, sinks.lateMaxRecordBytes()), settings.dlqMaxCopyBytes()))
                 .uid(DECODE_UID)
@@ -95,7 +96,7 @@ public final class SequencePipeline {
                 // each checkpoint barrier), under the same uid: savepoints of the plain process() operator restore.
                 .transform("Build sequences", TypeInformation.of(SnapshotRecord.class), new SequenceOperator(
                         new SequenceFunction(settings.policy(), settings.limits(), settings.weighting(),
-                                settings.emitMinInterval().toMillis(), settings.eventTime(), flushAtEndOfInput),
+                                settings.emitMinInterval().toMillis(), settings.eventTime(), emission),
                         settings.stateCacheUsers()))
                 .uid(SEQUENCE_UID)
                 .name("Build sequences");

@@ -39,6 +39,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
+import java.util.TreeMap;
+import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -68,13 +70,13 @@ class SequenceFunctionTest {
 
     private KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, SnapshotRecord> harness(
             StateBackend backend, long emitIntervalMs) throws Exception {
-        return harness(backend, emitIntervalMs, false, false);
+        return harness(backend, emitIntervalMs, false, Emission.THROTTLED);
     }
 
     private KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, SnapshotRecord> harness(
-            StateBackend backend, long emitIntervalMs, boolean eventTime, boolean flushAtEnd) throws Exception {
+            StateBackend backend, long emitIntervalMs, boolean eventTime, Emission emission) throws Exception {
         SequenceFunction function = new SequenceFunction(
-                new SequencePolicy(3, 90 * DAY, 5, 90 * DAY), Weighting.defaults(), emitIntervalMs, eventTime, flushAtEnd);
+                new SequencePolicy(3, 90 * DAY, 5, 90 * DAY), Weighting.defaults(), emitIntervalMs, eventTime, emission);
         KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, SnapshotRecord> h =
                 new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(function), r -> r.userId, Types.STRING);
         h.setStateBackend(backend);
@@ -195,7 +197,7 @@ class SequenceFunctionTest {
     @ParameterizedTest
     @MethodSource("backends")
     void aTombstoneErasesEveryPieceOfTheUsersStateAndTimers(StateBackend backend) throws Exception {
-        try (var h = harness(backend, 1000, true, false)) {
+        try (var h = harness(backend, 1000, true, Emission.THROTTLED)) {
             h.open();
             h.setProcessingTime(10_000);
             h.processWatermark(T0 - 1);
@@ -357,7 +359,7 @@ class SequenceFunctionTest {
     @ParameterizedTest
     @MethodSource("backends")
     void eventTimeOrderingAppliesEventsInEventTimeOrderOnceTheWatermarkPassesThem(StateBackend backend) throws Exception {
-        try (var h = harness(backend, 0, true, false)) {
+        try (var h = harness(backend, 0, true, Emission.THROTTLED)) {
             h.open();
             h.processWatermark(T0 - 1);
             h.processElement(new StreamRecord<>(play("e3", "u", "s3", T0 + 30)));
@@ -393,14 +395,14 @@ class SequenceFunctionTest {
     @MethodSource("backends")
     void parkedEventsSurviveASnapshotAndAreReleasedAfterRestore(StateBackend backend) throws Exception {
         OperatorSubtaskState snapshot;
-        try (var h = harness(backend, 0, true, false)) {
+        try (var h = harness(backend, 0, true, Emission.THROTTLED)) {
             h.open();
             h.processWatermark(T0 - 1);
             h.processElement(new StreamRecord<>(play("e2", "u", "s2", T0 + 2)));
             h.processElement(new StreamRecord<>(play("e1", "u", "s1", T0 + 1)));
             snapshot = h.snapshot(1L, 100L);
         }
-        try (var h = harness(backend, 0, true, false)) {
+        try (var h = harness(backend, 0, true, Emission.THROTTLED)) {
             h.initializeState(snapshot);
             h.open();
             h.processWatermark(T0 + 5);
@@ -414,7 +416,7 @@ class SequenceFunctionTest {
     @MethodSource("backends")
     void theEndOfABoundedInputEmitsWhatWaitsForTheEmitInterval(StateBackend backend) throws Exception {
         for (boolean flush : new boolean[] {true, false}) {
-            try (var h = harness(backend, 1000, false, flush)) {
+            try (var h = harness(backend, 1000, false, flush ? Emission.THROTTLED_THEN_FLUSH : Emission.THROTTLED)) {
                 h.open();
                 h.setProcessingTime(0);
                 h.processElement(new StreamRecord<>(play("e1", "u", "s1", T0)));
@@ -427,10 +429,45 @@ class SequenceFunctionTest {
         }
     }
 
+    @ParameterizedTest
+    @MethodSource("backends")
+    void atEndEmitsOneSnapshotPerChangedUserWhenTheInputEndsEqualToTheLastThrottledOne(StateBackend backend)
+            throws Exception {
+        List<KeyedRecord> input = List.of(play("e1", "u", "s1", T0), play("e2", "v", "s1", T0 + 1),
+                play("e3", "u", "s2", T0 + 2), play("e2", "v", "s1", T0 + 1), play("e4", "u", "s1", T0 + 3));
+        Map<String, UserSequence> throttled = new TreeMap<>();
+        try (var h = harness(backend, 0, false, Emission.THROTTLED_THEN_FLUSH)) {
+            h.open();
+            for (KeyedRecord r : input) {
+                h.processElement(new StreamRecord<>(r));
+            }
+            h.processWatermark(Long.MAX_VALUE);
+            snapshots(h).forEach(s -> throttled.put(s.getUserId(), s));
+        }
+        try (var h = harness(backend, 0, false, Emission.AT_END)) {
+            h.open();
+            h.setProcessingTime(0);
+            for (KeyedRecord r : input) {
+                h.processElement(new StreamRecord<>(r));
+                h.setProcessingTime(h.getProcessingTime() + 5_000);
+            }
+            assertEquals(List.of(), snapshots(h), "nothing before the end of input, however much time passes");
+            h.processWatermark(Long.MAX_VALUE);
+            List<UserSequence> atEnd = snapshots(h);
+            assertEquals(2, atEnd.size(), "one snapshot per changed user: " + versions(h));
+            for (UserSequence s : atEnd) {
+                UserSequence last = throttled.get(s.getUserId());
+                assertEquals(last.getVersion(), s.getVersion(), s.getUserId());
+                assertEquals(last.getItems(), s.getItems(), s.getUserId());
+                assertEquals(last.getRecent(), s.getRecent(), s.getUserId());
+            }
+        }
+    }
+
     private static KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, SnapshotRecord> harnessOfGeneration(
             long freshGeneration) throws Exception {
         SequenceFunction function = new SequenceFunction(new SequencePolicy(3, 90 * DAY, 5, 90 * DAY),
-                StateLimits.defaults(), Weighting.defaults(), 0, false, false, freshGeneration);
+                StateLimits.defaults(), Weighting.defaults(), 0, false, Emission.THROTTLED, freshGeneration);
         var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(function),
                 (KeyedRecord r) -> r.userId, Types.STRING);
         h.setStateBackend(new HashMapStateBackend());

@@ -75,7 +75,7 @@ class StateCacheTest {
     private static KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, SnapshotRecord> harness(
             StateBackend backend, int cacheUsers, boolean eventTime, StateLimits limits) throws Exception {
         SequenceFunction function = new SequenceFunction(POLICY, limits, Weighting.defaults(), EMIT_INTERVAL_MS,
-                eventTime, false, 7L);
+                eventTime, Emission.THROTTLED, 7L);
         var h = new KeyedOneInputStreamOperatorTestHarness<>(new SequenceOperator(function, cacheUsers),
                 (KeyedRecord r) -> r.userId, Types.STRING);
         h.setStateBackend(backend);

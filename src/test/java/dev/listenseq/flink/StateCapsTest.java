@@ -50,7 +50,7 @@ class StateCapsTest {
     private KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, SnapshotRecord> harness(
             StateFixtures.Backend backend, SequencePolicy policy, StateLimits limits, long emitIntervalMs, boolean eventTime)
             throws Exception {
-        SequenceFunction function = new SequenceFunction(policy, limits, Weighting.defaults(), emitIntervalMs, eventTime, false);
+        SequenceFunction function = new SequenceFunction(policy, limits, Weighting.defaults(), emitIntervalMs, eventTime, Emission.THROTTLED);
         var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(function),
                 (KeyedRecord r) -> r.userId, Types.STRING);
         h.setStateBackend(backend.create.get());

@@ -172,7 +172,7 @@ public final class StateFixtures {
     static KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, SnapshotRecord> harness(
             Scenario scenario, Backend backend) throws Exception {
         SequenceFunction function = new SequenceFunction(POLICY, Weighting.defaults(), EMIT_INTERVAL_MS,
-                scenario.eventTime(), false);
+                scenario.eventTime(), Emission.THROTTLED);
         KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, SnapshotRecord> h =
                 new KeyedOneInputStreamOperatorTestHarness<>(new SequenceOperator(function, CACHE_USERS), r -> r.userId, Types.STRING);
         h.setStateBackend(backend.create.get());

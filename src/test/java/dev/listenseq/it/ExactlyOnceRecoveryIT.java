@@ -1,5 +1,6 @@
 package dev.listenseq.it;
 
+import dev.listenseq.flink.Emission;
 import dev.listenseq.app.FlinkSettings;
 import dev.listenseq.app.JobParts;
 import dev.listenseq.app.KafkaJob;
@@ -106,7 +107,7 @@ class ExactlyOnceRecoveryIT extends BrokerTest {
         DataStream<RawRecord> input = SequencePipeline.read(env, io.source(false), JobParts.sequence(config),
                         io.lateMaxRecordBytes())
                 .map(new FailOnceAfterCheckpoint()).uid("failure-injector").name("Fail once");
-        SequencePipeline.build(input, KafkaJob.sinks(io), JobParts.sequence(config), false);
+        SequencePipeline.build(input, KafkaJob.sinks(io), JobParts.sequence(config), Emission.THROTTLED);
         // Half the traffic first; the rest once a checkpoint has completed, so the failure hits the
         // second half with a transaction open.
         TestKafka.send(kafka, records.subList(0, records.size() / 2));

@@ -1,5 +1,6 @@
 package dev.listenseq.pipeline;
 
+import dev.listenseq.flink.Emission;
 import dev.listenseq.app.FlinkSettings;
 import dev.listenseq.app.JobParts;
 import dev.listenseq.avro.DeadLetter;
@@ -97,7 +98,7 @@ class SequencePipelineTest {
         CollectingSink<LateRecord> lateEvents = new CollectingSink<>();
         SequencePipeline.build(env, new InMemorySource<>(input, TypeInformation.of(RawRecord.class)),
                 new SequencePipeline.Sinks(snapshots, deadLetters, lateEvents, null, TopicLimits.BROKER_DEFAULT),
-                JobParts.sequence(config), true);
+                JobParts.sequence(config), Emission.THROTTLED_THEN_FLUSH);
         env.execute("graph-test");
 
         Map<String, List<Long>> versions = new TreeMap<>();

@@ -38,7 +38,8 @@ import java.util.stream.Collectors;
 public final class BenchCommand {
 
     static final List<String> THROUGHPUT_ORDER = List.of("pass-through", "job-rocksdb-100",
-            "job-rocksdb-100-emit-0", "job-rocksdb-1000", "job-hashmap-100", "job-hashmap-1000", "kafka-streams", "backfill");
+            "job-rocksdb-100-emit-0", "job-rocksdb-100-checkpoint-1s", "job-rocksdb-1000", "job-hashmap-100", "job-hashmap-1000",
+            "kafka-streams", "backfill", "backfill-at-end");
 
     private final BenchOptions options;
     private final PrintStream out;
@@ -175,6 +176,11 @@ public final class BenchCommand {
                         "at-least-once", everyChange, Map.of("emit.min-interval", "0ms")));
                 latencies.put("job exactly-once, emit.min-interval 0", latency("job-eos-unthrottled", Case.Kind.JOB,
                         "exactly-once", everyChange, Map.of("emit.min-interval", "0ms")));
+                latencies.put("job exactly-once, checkpoint 1s, emit.min-interval 0", latency("job-eos-1s", Case.Kind.JOB,
+                        "exactly-once", everyChange, Map.of("emit.min-interval", "0ms", "checkpoint.interval", "1s")));
+                // The latency peer (issue 14 goal 3): Kafka Streams on the same traffic, also emitting every change.
+                latencies.put("kafka-streams at-least-once, emit.min-interval 0", latency("kafka-streams-alo-unthrottled",
+                        Case.Kind.KAFKA_STREAMS, "at-least-once", everyChange, Map.of("emit.min-interval", "0ms")));
             }
             out.println();
             out.print(Report.render(options, results, latencies, new Inputs(hot, longSequences)));
@@ -210,6 +216,13 @@ public final class BenchCommand {
                 return new Case("kafka-streams", Case.Kind.KAFKA_STREAMS, Map.of("sequence.max-items", "100"));
             case "backfill":
                 return new Case("backfill", Case.Kind.BACKFILL, Map.of("sequence.max-items", "100"));
+            case "backfill-at-end":
+                return new Case("backfill, backfill.emit at-end", Case.Kind.BACKFILL,
+                        Map.of("sequence.max-items", "100", "backfill.emit", "at-end"));
+            case "job-rocksdb-100-checkpoint-1s":
+                // Issue 14 goal 5: what a 1 s checkpoint interval (exactly-once output every second) costs.
+                return new Case("job rocksdb max-items 100, checkpoint 1s", Case.Kind.JOB,
+                        Map.of("state.backend", "rocksdb", "sequence.max-items", "100", "checkpoint.interval", "1s"));
             default:
                 String[] parts = name.split("-");
                 return name.endsWith("-emit-0") ? Case.jobEveryChange(parts[1], Integer.parseInt(parts[2]))

@@ -41,7 +41,8 @@ record BenchOptions(
         Map<String, String> jobKeys) {
 
     static final List<String> ALL_CASES = List.of("pass-through", "job-rocksdb-100", "job-rocksdb-100-emit-0",
-            "job-rocksdb-1000", "job-hashmap-100", "job-hashmap-1000", "kafka-streams", "backfill", "hot-user", "long-sequences", "latency");
+            "job-rocksdb-100-checkpoint-1s", "job-rocksdb-1000", "job-hashmap-100", "job-hashmap-1000", "kafka-streams", "backfill",
+            "backfill-at-end", "hot-user", "long-sequences", "latency");
 
     static BenchOptions parse(List<String> args) {
         Map<String, String> flags = new LinkedHashMap<>();

@@ -100,11 +100,22 @@ final class Report {
         long exactlyOnceTarget = o.checkpointInterval().toMillis() + 1_000;
         latencyGoals(goals, "", latencies.get("job at-least-once"), latencies.get("job exactly-once"),
                 o.emitInterval().toMillis() + 250, exactlyOnceTarget);
-        latencyGoals(goals, "  same, emit.min-interval 0: ", latencies.get("job at-least-once, emit.min-interval 0"),
+        LatencyProbe.Result unthrottled = latencies.get("job at-least-once, emit.min-interval 0");
+        latencyGoals(goals, "  same, emit.min-interval 0: ", unthrottled,
                 latencies.get("job exactly-once, emit.min-interval 0"), 250, exactlyOnceTarget);
+        goal(goals, "  same: job ÷ Kafka Streams at-least-once p99", 0.5,
+                p99(unthrottled) / p99(latencies.get("kafka-streams at-least-once, emit.min-interval 0")), false);
+        goal(goals, "exactly-once, checkpoint 1s, emit.min-interval 0: p99 (ms)", 2_000,
+                p99(latencies.get("job exactly-once, checkpoint 1s, emit.min-interval 0")), false);
+        goal(goals, "events/s at checkpoint 1s ÷ at " + Durations.format(o.checkpointInterval()) + " (rocksdb, max-items 100)",
+                0.9, median(results.get("job-rocksdb-100-checkpoint-1s")) / job100, true);
         double backfill = median(results.get("backfill"));
         if (!Double.isNaN(backfill)) {
             goal(goals, "backfill ÷ streaming (rocksdb, max-items 100)", 1.5, backfill / job100, true);
+        }
+        double atEnd = median(results.get("backfill-at-end"));
+        if (!Double.isNaN(atEnd)) {
+            goal(goals, "backfill.emit at-end ÷ streaming (rocksdb, max-items 100)", 1.5, atEnd / job100, true);
         }
         out.append(goals);
         return out.toString();
@@ -203,6 +214,10 @@ final class Report {
 
     private static String rates(List<BenchCommand.Throughput> runs) {
         return runs.stream().map(t -> Table.number(t.eventsPerSecond())).reduce((a, b) -> a + " " + b).orElse("");
+    }
+
+    private static double p99(LatencyProbe.Result result) {
+        return result == null ? Double.NaN : result.latencies().percentile(0.99);
     }
 
     /** The latency goals of one configuration, for the cases that ran; {@code prefix} names it in the labels. */

@@ -17,6 +17,7 @@ import dev.listenseq.kstreams.SequenceTopology;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.checkpoint.AbstractCheckpointStats;
 import org.apache.flink.runtime.checkpoint.CheckpointStatsHistory;
@@ -119,6 +120,10 @@ public final class Worker {
     private void runFlink(String kind, JobConfig config) throws Exception {
         Configuration flink = FlinkSettings.toFlink(config);
         InProcessMetrics.addTo(flink);
+        if (!flink.contains(RestOptions.PORT) && !flink.contains(RestOptions.BIND_PORT)) {
+            // Any free port: a fixed 8081 fails the case when anything else on the machine holds it.
+            flink.set(RestOptions.BIND_PORT, "0");
+        }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
         if (kind.equals(Case.Kind.PASS_THROUGH.id)) {
             PassThroughJob.build(env, config);
