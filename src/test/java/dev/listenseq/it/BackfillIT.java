@@ -121,6 +121,13 @@ class BackfillIT extends BrokerTest {
             assertEquals(0, result.counters().late(), "every event is within the allowed disorder");
             assertSameFinalSnapshots(liveEventTime, finalSnapshots(config), "event-time, parallelism " + parallelism);
         }
+        Map<String, String> atEnd = new HashMap<>(EVENT_TIME);
+        atEnd.put("backfill.emit", "at-end");
+        JobConfig config = config("bf-spread-at-end", EVENT_TIME_TOPIC, 2, atEnd);
+        BackfillCommand.run(config, new CountDownLatch(1));
+        assertSameFinalSnapshots(liveEventTime, finalSnapshots(config), "event-time, backfill.emit at-end");
+        versions(config.topics().output()).forEach((user, versions) ->
+                assertEquals(1, versions.size(), user + ": one snapshot per user at the end, got versions " + versions));
     }
 
     @Test
