@@ -126,6 +126,18 @@ class BenchLogicTest {
     }
 
     @Test
+    void aRunThatEndsCountsItsWorkAfterTheLastRecordRead() {
+        // 1,000 records/s from t = 1 s, all 10,000 read at 11 s, then 9 s of emission before the job finishes.
+        List<Rates.Sample> samples = List.of(
+                new Rates.Sample(0, 0, 0), new Rates.Sample(1_000, 0, 0), new Rates.Sample(2_000, 1_000, 1_000_000_000L),
+                new Rates.Sample(11_000, 10_000, 10_000_000_000L), new Rates.Sample(20_000, 10_000, 19_000_000_000L));
+        assertEquals(9_000 / 18.0, Rates.toEnd(samples, 10_000), 1e-6, "9,000 records from the 10 % mark in 18 s");
+        assertEquals(1_000, Rates.steady(samples, 10_000), 1e-6, "the steady rate leaves the end out");
+        assertEquals(18_000_000 / 9_000.0, Rates.cpuMicrosPerRecordToEnd(samples, 10_000), 1e-6);
+        assertTrue(Double.isNaN(Rates.toEnd(List.of(), 10)));
+    }
+
+    @Test
     void cpuPerRecordCountsOnlyTheSteadyState() {
         // 0.5 s of start-up CPU, then 1 ms of CPU per record.
         List<Rates.Sample> samples = List.of(

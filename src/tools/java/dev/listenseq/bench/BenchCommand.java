@@ -243,8 +243,10 @@ public final class BenchCommand {
             if (!worker.awaitExit(TimeUnit.HOURS.toSeconds(2))) {
                 throw new IllegalStateException(c.name() + " failed; see " + work.resolve(slug + ".log") + "(.err, .flink.log)");
             }
-            double rate = Rates.steady(worker.samples(), records);
-            double cpu = Rates.cpuMicrosPerRecord(worker.samples(), records);
+            boolean toEnd = c.kind() == Case.Kind.BACKFILL;
+            double rate = toEnd ? Rates.toEnd(worker.samples(), records) : Rates.steady(worker.samples(), records);
+            double cpu = toEnd ? Rates.cpuMicrosPerRecordToEnd(worker.samples(), records)
+                    : Rates.cpuMicrosPerRecord(worker.samples(), records);
             long outputBytes = topicBytes(keys.get("topics.output"));
             deleteTopics(keys);
             String loadAfter = Machine.oneMinuteLoad();

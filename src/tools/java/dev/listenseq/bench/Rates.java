@@ -30,6 +30,27 @@ final class Rates {
     }
 
     /**
+     * Records per second from FROM of total to the last sample: for a run that ends (a backfill),
+     * whose work at the end of its input (the final emission) belongs in its rate; NaN if unknown.
+     */
+    static double toEnd(List<Sample> samples, long total) {
+        double from = timeAt(samples, FROM * total);
+        if (Double.isNaN(from) || samples.isEmpty() || samples.get(samples.size() - 1).timeMs() <= from) {
+            return Double.NaN;
+        }
+        return (1 - FROM) * total / ((samples.get(samples.size() - 1).timeMs() - from) / 1000.0);
+    }
+
+    /** As {@link #cpuMicrosPerRecord}, from FROM of total to the last sample. */
+    static double cpuMicrosPerRecordToEnd(List<Sample> samples, long total) {
+        double from = cpuAt(samples, FROM * total);
+        if (Double.isNaN(from) || samples.isEmpty()) {
+            return Double.NaN;
+        }
+        return (samples.get(samples.size() - 1).cpuNanos() - from) / 1000.0 / ((1 - FROM) * total);
+    }
+
+    /**
      * CPU microseconds the worker JVM spent per record between FROM and TO of total: all its
      * threads, so less sensitive to other load on the machine than the rate; NaN if unknown.
      */
