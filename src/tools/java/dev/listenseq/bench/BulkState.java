@@ -147,7 +147,12 @@ public final class BulkState {
         StateBootstrapTransformation<Integer> transformation = OperatorTransformation.bootstrapWith(users)
                 .keyBy(ListeningGenerator::userId, Types.STRING)
                 .transform(new Bootstrap(spec, settings));
-        SavepointWriter.newSavepoint(env, new EmbeddedRocksDBStateBackend(), config.maxParallelism())
+        EmbeddedRocksDBStateBackend rocksDb = new EmbeddedRocksDBStateBackend();
+        if (config.stateLocalDir() != null) {
+            // Where the job keeps its RocksDB files, not the JVM's temp folder: the write needs as much room.
+            rocksDb.setDbStoragePath(config.stateLocalDir());
+        }
+        SavepointWriter.newSavepoint(env, rocksDb, config.maxParallelism())
                 .withOperator(OperatorIdentifier.forUid(SequencePipeline.SEQUENCE_UID), transformation)
                 .write(savepointPath);
         env.execute("write a savepoint of " + spec.users() + " users x " + spec.items() + " items");

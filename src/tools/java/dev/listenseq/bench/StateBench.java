@@ -15,7 +15,6 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.TaskManagerOptions;
-import org.apache.flink.state.rocksdb.RocksDBOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -104,7 +103,7 @@ public final class StateBench {
         out.printf("state-bench: %,d users x %,d items (%,d events each), %d cores; work folder %s; %s%n",
                 users, items, items + items / BulkState.REPEAT_EVERY, Runtime.getRuntime().availableProcessors(),
                 work, loadBefore);
-        Table table = new Table("figure", "value", "what it is");
+        Figures table = new Figures(out);
         try (EmbeddedKafka kafka = EmbeddedKafka.start(work.resolve("kafka"))) {
             Map<String, String> keys = new LinkedHashMap<>();
             keys.put("job.name", "state-bench");
@@ -127,13 +126,13 @@ public final class StateBench {
             BulkState.Spec spec = new BulkState.Spec(users, items, songs, seed, System.currentTimeMillis() - 60_000, 1);
             Path bulk = work.resolve("bulk-savepoint");
             long t0 = System.nanoTime();
-            BulkState.write(writerEnvironment(config, work), config, spec, bulk.toUri().toString());
+            BulkState.write(writerEnvironment(config), config, spec, bulk.toUri().toString());
             double writeSeconds = (System.nanoTime() - t0) / 1e9;
             long bulkBytes = size(bulk);
             out.printf("wrote the savepoint in %.1f s: %,d bytes; %s%n", writeSeconds, bulkBytes, LoadAverage.now());
-            table.row("savepoint write", String.format("%.1f s", writeSeconds),
+            table.add("savepoint write", String.format("%.1f s", writeSeconds),
                     "State Processor API, canonical format, RocksDB, parallelism " + config.parallelism());
-            table.row("savepoint size", mb(bulkBytes), "on disk");
+            table.add("savepoint size", mb(bulkBytes), "on disk");
             deleteTree(work.resolve("rocksdb"));
 
             Map<String, String> jobKeys = new LinkedHashMap<>(keys);
@@ -146,29 +145,29 @@ public final class StateBench {
                 try (Child child = Child.start("full", traffic + 1, jobKeys, opts.get("worker-heap"), work.resolve("job-canonical.log"))) {
                     String[] restored = child.await("RESTORED", lines);
                     String[] first = child.await("FIRST", lines);
-                    table.row("restore (canonical savepoint)", ms(restored[1]), "job submitted until every task RUNNING (state restored)");
-                    table.row("first snapshot after restore", ms(first[1]), "job submitted until the first snapshot of a waiting event");
-                    table.row("job RSS after restore", kbAsMb(restored[2]), "VmRSS of the job JVM (peak so far " + kbAsMb(restored[3]) + ")");
+                    table.add("restore (canonical savepoint)", ms(restored[1]), "job submitted until every task RUNNING (state restored)");
+                    table.add("first snapshot after restore", ms(first[1]), "job submitted until the first snapshot of a waiting event");
+                    table.add("job RSS after restore", kbAsMb(restored[2]), "VmRSS of the job JVM (peak so far " + kbAsMb(restored[3]) + ")");
                     String[] full = child.await("CHECKPOINT", lines);
-                    table.row("full checkpoint", ms(full[4]), String.format("end to end; %s checkpointed, state %s; longest"
+                    table.add("full checkpoint", ms(full[4]), String.format("end to end; %s checkpointed, state %s; longest"
                             + " synchronous phase %s", mb(Long.parseLong(full[3])), mb(Long.parseLong(full[2])), ms(full[5])));
                     child.await("TRAFFIC", lines);
                     t0 = System.nanoTime();
                     sendTraffic(producer, config, codec, spec, traffic, sampleUsers);
                     out.printf("sent %,d events to %,d users in %.1f s%n", traffic, sampleUsers, (System.nanoTime() - t0) / 1e9);
                     String[] applied = child.await("APPLIED", lines);
-                    table.row("traffic applied", ms(applied[2]), String.format("%,d events to %,d sampled users, sent and applied",
+                    table.add("traffic applied", ms(applied[2]), String.format("%,d events to %,d sampled users, sent and applied",
                             traffic, sampleUsers));
                     String[] incremental = child.await("CHECKPOINT", lines);
-                    table.row("incremental checkpoint", ms(incremental[4]), String.format("end to end; %s checkpointed (new"
+                    table.add("incremental checkpoint", ms(incremental[4]), String.format("end to end; %s checkpointed (new"
                                     + " files only), state %s; longest synchronous phase %s",
                             mb(Long.parseLong(incremental[3])), mb(Long.parseLong(incremental[2])), ms(incremental[5])));
                     String[] rss = child.await("RSS", lines);
-                    table.row("job RSS at the end", kbAsMb(rss[1]), "VmRSS of the job JVM (peak " + kbAsMb(rss[2]) + ")");
+                    table.add("job RSS at the end", kbAsMb(rss[1]), "VmRSS of the job JVM (peak " + kbAsMb(rss[2]) + ")");
                     if (Boolean.parseBoolean(opts.get("native"))) {
                         String[] nativePoint = child.await("NATIVE", lines);
                         lines.put("native-path", new String[] {nativePoint[1]});
-                        table.row("native savepoint", ms(nativePoint[2]), mb(size(Path.of(java.net.URI.create(nativePoint[1]))))
+                        table.add("native savepoint", ms(nativePoint[2]), mb(size(Path.of(java.net.URI.create(nativePoint[1]))))
                                 + " on disk (RocksDB's own files)");
                     }
                     child.await("DONE", lines);
@@ -181,8 +180,8 @@ public final class StateBench {
                     try (Child child = Child.start("restore", 0, jobKeys, opts.get("worker-heap"), work.resolve("job-native.log"))) {
                         String[] restored = child.await("RESTORED", lines);
                         String[] first = child.await("FIRST", lines);
-                        table.row("restore (native savepoint)", ms(restored[1]), "the same state; RocksDB's files are copied, not re-inserted");
-                        table.row("first snapshot after native restore", ms(first[1]), "job submitted until the first snapshot");
+                        table.add("restore (native savepoint)", ms(restored[1]), "the same state; RocksDB's files are copied, not re-inserted");
+                        table.add("first snapshot after native restore", ms(first[1]), "job submitted until the first snapshot");
                         child.await("DONE", lines);
                     }
                 }
@@ -191,7 +190,11 @@ public final class StateBench {
             if (keep) {
                 out.println("kept " + work);
             } else {
-                deleteTree(work);
+                // The state goes; the logs of the job JVMs stay, for a run that failed.
+                for (String state : List.of("bulk-savepoint", "checkpoints", "savepoints", "rocksdb", "kafka")) {
+                    deleteTree(work.resolve(state));
+                }
+                out.println("deleted the state in " + work + "; the job JVMs' logs are there (job-*.log)");
             }
         }
         out.println();
@@ -201,12 +204,11 @@ public final class StateBench {
         return 0;
     }
 
-    /** A local environment for the bulk write, sized like the job: its parallelism, RocksDB memory and folder. */
-    private static StreamExecutionEnvironment writerEnvironment(JobConfig config, Path work) {
+    /** A local environment for the bulk write, sized like the job: its parallelism and RocksDB memory. */
+    private static StreamExecutionEnvironment writerEnvironment(JobConfig config) {
         Configuration flink = new Configuration();
         flink.set(CoreOptions.DEFAULT_PARALLELISM, config.parallelism());
         flink.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, new MemorySize(config.stateMemoryBytes()));
-        flink.set(RocksDBOptions.LOCAL_DIRECTORIES, work.resolve("rocksdb").toString());
         return StreamExecutionEnvironment.getExecutionEnvironment(flink);
     }
 
@@ -314,6 +316,26 @@ public final class StateBench {
                 process.destroyForcibly();
                 process.waitFor(1, TimeUnit.MINUTES);
             }
+        }
+    }
+
+    /** The figures as a table at the end, and each one on its own line as soon as it is measured (a long run may be cut short). */
+    private static final class Figures {
+        private final Table table = new Table("figure", "value", "what it is");
+        private final PrintStream out;
+
+        Figures(PrintStream out) {
+            this.out = out;
+        }
+
+        void add(String figure, String value, String what) {
+            table.row(figure, value, what);
+            out.printf("  %s: %s (%s); %s%n", figure, value, what, LoadAverage.now());
+        }
+
+        @Override
+        public String toString() {
+            return table.toString();
         }
     }
 

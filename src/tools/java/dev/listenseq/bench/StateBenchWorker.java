@@ -131,13 +131,19 @@ public final class StateBenchWorker {
         }
     }
 
+    /**
+     * Whether every task is RUNNING. A job still being set up has a graph without vertices, which
+     * must not count as "all running".
+     */
     private static boolean allRunning(AccessExecutionGraph graph) {
+        boolean any = false;
         for (AccessExecutionVertex vertex : graph.getAllExecutionVertices()) {
             if (vertex.getExecutionState() != ExecutionState.RUNNING) {
                 return false;
             }
+            any = true;
         }
-        return true;
+        return any;
     }
 
     private static void failIfOver(MiniCluster cluster, JobID id) throws Exception {
