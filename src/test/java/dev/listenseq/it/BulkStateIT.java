@@ -18,9 +18,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -47,10 +47,10 @@ class BulkStateIT extends BrokerTest {
     private static final int[] ACTIVE = {0, 37, 101, 150, 199};
 
     @Test
-    void aBulkWrittenSavepointRestoresIntoTheJobAsTheJobWouldHaveBuiltIt() throws Exception {
+    void aBulkWrittenSavepointRestoresIntoTheJobAsTheJobWouldHaveBuiltIt(@TempDir Path dir) throws Exception {
         long now = System.currentTimeMillis();
         BulkState.Spec spec = new BulkState.Spec(200, 20, 5_000, 7, now - 3_600_000, 4242);
-        String savepoint = Files.createTempDirectory("lsq-bulk").resolve("savepoint").toUri().toString();
+        String savepoint = dir.resolve("savepoint").toUri().toString();
         JobConfig config = TestKafka.jobConfig(kafka, "bulk", Map.of(
                 "state.expire-after", "",
                 "state.restore-from", savepoint,
