@@ -22,7 +22,7 @@ import java.util.Set;
 public final class Main {
 
     /** Commands of src/tools (benchmarks, local cluster, chaos): not in the job jar; ./listenseq runs them. */
-    private static final Set<String> TOOLS = Set.of("bench", "reader-bench", "examples-bench", "cluster", "chaos");
+    private static final Set<String> TOOLS = Set.of("bench", "reader-bench", "examples-bench", "state-bench", "cluster", "chaos");
 
     private Main() {
     }
@@ -132,6 +132,11 @@ public final class Main {
                 "  examples-bench [--events N] [--users N] [--songs N] [--heap SIZE] [--format parquet|jsonl]",
                 "           [--history direct|job]: examples/s and peak memory of `examples` in a child JVM with a",
                 "           capped heap, over a generated history (default 1,000,000 events; BENCHMARKS.md)",
+                "  state-bench [--users N (1000000)] [--items N (100)] [--work-dir DIR] [--keep false]: a savepoint",
+                "           of N users x M items written in bulk, the job restored from it in a child JVM",
+                "           (--worker-heap 2g, --state-memory 1g); restore time, full and incremental checkpoint,",
+                "           RSS, native-savepoint restore. Also --songs N --seed N --traffic N (100000)",
+                "           --sample-users N (100000) --parallelism N (2) --native true|false (BENCHMARKS.md)",
                 "  bench    throughput, latency and scaling against a pass-through job and Kafka Streams, in one",
                 "           run on this machine (BENCHMARKS.md). Flags (default): --events N (600000) --users N",
                 "           (100000) --songs N (100000) --seed N (42) --runs N (1) --partitions N (4)",

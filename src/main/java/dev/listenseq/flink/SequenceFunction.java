@@ -170,10 +170,37 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
         this.emission = emission;
     }
 
+    /*
+     * The descriptors of the state layout above: the names and serializers a savepoint holds. Public
+     * so that a tool writing a savepoint in bulk (state-bench) writes exactly what this function reads.
+     */
+
+    /** {@code user}: the user's record. */
+    public static ValueStateDescriptor<UserState> userDescriptor() {
+        return new ValueStateDescriptor<>("user", new UserStateSerializer());
+    }
+
+    /** {@code items}: song_id → the song's item. */
+    public static MapStateDescriptor<String, ItemState> itemsDescriptor() {
+        return new MapStateDescriptor<>("items", StringSerializer.INSTANCE, new ItemStateSerializer());
+    }
+
+    /** {@code seen} (generation 0) or {@code seen-b} (generation 1) of {@link BoundedSeenIds}: event_id → event time. */
+    public static MapStateDescriptor<String, Long> seenDescriptor(int generation) {
+        if (generation != 0 && generation != 1) {
+            throw new IllegalArgumentException("seen-id generation " + generation + "; there are two, 0 and 1");
+        }
+        return new MapStateDescriptor<>(generation == 0 ? "seen" : "seen-b", Types.STRING, Types.LONG);
+    }
+
+    /** {@code lineage-generation}: the union operator state of the snapshots' generation. */
+    public static ListStateDescriptor<Long> generationDescriptor() {
+        return new ListStateDescriptor<>("lineage-generation", Types.LONG);
+    }
+
     @Override
     public void initializeState(FunctionInitializationContext context) throws Exception {
-        generationState = context.getOperatorStateStore().getUnionListState(
-                new ListStateDescriptor<>("lineage-generation", Types.LONG));
+        generationState = context.getOperatorStateStore().getUnionListState(generationDescriptor());
         if (context.isRestored()) {
             generation = 0;
             for (Long g : generationState.get()) {
@@ -213,14 +240,10 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
 
     @Override
     public void open(OpenContext openContext) {
-        ValueState<UserState> userState = getRuntimeContext().getState(
-                new ValueStateDescriptor<>("user", new UserStateSerializer()));
-        MapState<String, ItemState> itemState = getRuntimeContext().getMapState(
-                new MapStateDescriptor<>("items", StringSerializer.INSTANCE, new ItemStateSerializer()));
-        MapState<String, Long> seenFirst = getRuntimeContext().getMapState(
-                new MapStateDescriptor<>("seen", Types.STRING, Types.LONG));
-        MapState<String, Long> seenSecond = getRuntimeContext().getMapState(
-                new MapStateDescriptor<>("seen-b", Types.STRING, Types.LONG));
+        ValueState<UserState> userState = getRuntimeContext().getState(userDescriptor());
+        MapState<String, ItemState> itemState = getRuntimeContext().getMapState(itemsDescriptor());
+        MapState<String, Long> seenFirst = getRuntimeContext().getMapState(seenDescriptor(0));
+        MapState<String, Long> seenSecond = getRuntimeContext().getMapState(seenDescriptor(1));
         formatOnePending = getRuntimeContext().getMapState(new MapStateDescriptor<>("pending", Types.LONG,
                 Types.LIST(TypeInformation.of(RawRecord.class))));
         pending = getRuntimeContext().getMapState(new MapStateDescriptor<>("pending-records",

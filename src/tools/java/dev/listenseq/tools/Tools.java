@@ -4,6 +4,7 @@ import dev.listenseq.app.Main;
 import dev.listenseq.bench.BenchCommand;
 import dev.listenseq.bench.ExamplesBench;
 import dev.listenseq.bench.ReaderBench;
+import dev.listenseq.bench.StateBench;
 import dev.listenseq.chaos.ChaosCommand;
 import dev.listenseq.cluster.ClusterCommand;
 
@@ -31,6 +32,8 @@ public final class Tools {
                     return ReaderBench.run(rest);
                 case "examples-bench":
                     return ExamplesBench.run(rest);
+                case "state-bench":
+                    return StateBench.run(rest);
                 case "cluster":
                     return ClusterCommand.run(rest);
                 case "chaos":
