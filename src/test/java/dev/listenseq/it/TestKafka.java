@@ -115,8 +115,32 @@ final class TestKafka {
         return bytes;
     }
 
+    /**
+     * Waits until the broker serves metadata for every topic. A topic reaches the broker's metadata cache
+     * a moment after the controller confirms its creation, seconds later on a loaded machine: until then
+     * a reader would find no such topic.
+     */
+    static void awaitTopics(EmbeddedKafka kafka, String... topics) throws InterruptedException {
+        Properties props = new Properties();
+        props.put("bootstrap.servers", kafka.bootstrapServers());
+        props.put("key.deserializer", ByteArrayDeserializer.class.getName());
+        props.put("value.deserializer", ByteArrayDeserializer.class.getName());
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
+            for (String topic : topics) {
+                while (consumer.partitionsFor(topic, Duration.ofSeconds(30)).isEmpty()) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("the broker still serves no metadata for topic " + topic);
+                    }
+                    Thread.sleep(200);
+                }
+            }
+        }
+    }
+
     /** Every committed record of a topic, partition by partition in offset order. */
-    static List<ConsumerRecord<byte[], byte[]>> readAll(EmbeddedKafka kafka, String topic) {
+    static List<ConsumerRecord<byte[], byte[]>> readAll(EmbeddedKafka kafka, String topic) throws InterruptedException {
+        awaitTopics(kafka, topic);
         Properties props = new Properties();
         props.put("bootstrap.servers", kafka.bootstrapServers());
         props.put("key.deserializer", ByteArrayDeserializer.class.getName());
