@@ -103,35 +103,41 @@ final class Spill implements AutoCloseable {
     }
 
     List<Label> readLabels(int bucket) throws IOException {
-        List<Label> out = new ArrayList<>();
-        Path file = dir.resolve("labels-" + bucket);
-        if (!Files.exists(file)) {
-            return out;
-        }
         ListenType[] types = ListenType.values();
-        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
-            while (true) {
-                String user;
-                try {
-                    user = readString(in);
-                } catch (EOFException end) {
-                    return out;
-                }
-                out.add(new Label(user, in.readLong(), readString(in), readString(in), readString(in),
-                        types[in.readByte()], in.readInt(), in.readLong()));
-            }
-        }
+        return read("labels", bucket, (user, in) -> new Label(user, in.readLong(), readString(in), readString(in),
+                readString(in), types[in.readByte()], in.readInt(), in.readLong()));
     }
 
     /** The bucket's history entries in the order they were read from the topic. */
     List<SnapshotEntry> readSnapshots(int bucket) throws IOException {
-        List<SnapshotEntry> out = new ArrayList<>();
-        Path file = dir.resolve("snapshots-" + bucket);
+        long[] position = {0};
+        return read("snapshots", bucket, (user, in) -> {
+            boolean erasure = in.readBoolean();
+            long generation = in.readLong();
+            long version = in.readLong();
+            long asOf = in.readLong();
+            int size = in.readInt();
+            position[0] += 4 + user.getBytes(StandardCharsets.UTF_8).length + 1 + 8 + 8 + 8 + 4;
+            SnapshotEntry entry = new SnapshotEntry(user, erasure, generation, version, asOf, position[0], size);
+            in.skipNBytes(size);
+            position[0] += size;
+            return entry;
+        });
+    }
+
+    /** Reads the rest of one entry, whose leading user id has been read. */
+    private interface EntryReader<T> {
+        T read(String userId, DataInputStream in) throws IOException;
+    }
+
+    /** Every entry of a bucket's file of one kind, in write order; none if nothing was written to it. */
+    private <T> List<T> read(String kind, int bucket, EntryReader<T> entry) throws IOException {
+        List<T> out = new ArrayList<>();
+        Path file = dir.resolve(kind + "-" + bucket);
         if (!Files.exists(file)) {
             return out;
         }
         try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
-            long position = 0;
             while (true) {
                 String user;
                 try {
@@ -139,15 +145,7 @@ final class Spill implements AutoCloseable {
                 } catch (EOFException end) {
                     return out;
                 }
-                boolean erasure = in.readBoolean();
-                long generation = in.readLong();
-                long version = in.readLong();
-                long asOf = in.readLong();
-                int size = in.readInt();
-                position += 4 + user.getBytes(StandardCharsets.UTF_8).length + 1 + 8 + 8 + 8 + 4;
-                out.add(new SnapshotEntry(user, erasure, generation, version, asOf, position, size));
-                in.skipNBytes(size);
-                position += size;
+                out.add(entry.read(user, in));
             }
         }
     }

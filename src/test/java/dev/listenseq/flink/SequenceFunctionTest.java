@@ -4,7 +4,6 @@ import dev.listenseq.avro.ListenEvent;
 import dev.listenseq.avro.ListenType;
 import dev.listenseq.avro.UserSequence;
 import dev.listenseq.avro.state.ItemState;
-import dev.listenseq.avro.state.UserState;
 import dev.listenseq.codec.SingleObjectCodec;
 import dev.listenseq.kafka.LateRecord;
 import dev.listenseq.kafka.RawRecord;
@@ -14,7 +13,6 @@ import dev.listenseq.sequence.StateLimits;
 import dev.listenseq.sequence.Weighting;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
@@ -168,14 +166,6 @@ class SequenceFunctionTest {
         return n;
     }
 
-    private static UserState userState(KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, SnapshotRecord> h,
-                                       String user) throws Exception {
-        KeyedStateBackend<String> state = h.getOperator().getKeyedStateBackend();
-        state.setCurrentKey(user);
-        return state.getPartitionedState(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE,
-                new ValueStateDescriptor<>("user", new UserStateSerializer())).value();
-    }
-
     /**
      * The counts of u's states: items, seen ids (both generations), parked records (format 2's and
      * format 1's), and 1 if the user record exists.
@@ -186,7 +176,7 @@ class SequenceFunctionTest {
                 entries(h, user, "seen", Types.STRING, Types.LONG) + entries(h, user, "seen-b", Types.STRING, Types.LONG),
                 entries(h, user, "pending-records", Types.TUPLE(Types.LONG, Types.LONG), TypeInformation.of(RawRecord.class))
                         + entries(h, user, "pending", Types.LONG, Types.LIST(TypeInformation.of(RawRecord.class))),
-                userState(h, user) == null ? 0 : 1);
+                StateFixtures.userState(h, user) == null ? 0 : 1);
     }
 
     private static KeyedRecord tombstone(String user) {

@@ -3,6 +3,7 @@ package dev.listenseq.flink;
 import dev.listenseq.avro.ListenEvent;
 import dev.listenseq.avro.ListenType;
 import dev.listenseq.avro.UserSequence;
+import dev.listenseq.avro.state.UserState;
 import dev.listenseq.codec.SingleObjectCodec;
 import dev.listenseq.codec.StateCodec;
 import dev.listenseq.config.ConfigKeys;
@@ -10,11 +11,15 @@ import dev.listenseq.kafka.RawRecord;
 import dev.listenseq.kafka.SnapshotRecord;
 import dev.listenseq.sequence.SequencePolicy;
 import dev.listenseq.sequence.Weighting;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.checkpoint.SavepointType;
+import org.apache.flink.runtime.state.KeyedStateBackend;
 import org.apache.flink.runtime.state.StateBackend;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -71,8 +76,14 @@ public final class StateFixtures {
         }
     }
 
-    /** One input to the harness: an event (at a processing time), a watermark, or only a clock move. */
-    record Step(long processingTime, Long watermark, KeyedRecord record) {
+    /**
+     * One input to the harness: the clock moved to a processing time, then a watermark, an event or a
+     * checkpoint (the pre-barrier flush and a snapshot), or only the clock move.
+     */
+    record Step(long processingTime, Long watermark, KeyedRecord record, boolean checkpoint) {
+        Step(long processingTime, Long watermark, KeyedRecord record) {
+            this(processingTime, watermark, record, false);
+        }
     }
 
     /** A scenario: how the job is configured, what happens before the savepoint and after it. */
@@ -184,8 +195,19 @@ public final class StateFixtures {
         return h.extractOutputValues().stream().filter(r -> !r.isTombstone()).map(r -> r.snapshot).toList();
     }
 
+    /** A user's record as the keyed state backend holds it (null: none). */
+    static UserState userState(KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, SnapshotRecord> h,
+                               String user) throws Exception {
+        KeyedStateBackend<String> backend = h.getOperator().getKeyedStateBackend();
+        backend.setCurrentKey(user);
+        return backend.getPartitionedState(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE,
+                new ValueStateDescriptor<>("user", new UserStateSerializer())).value();
+    }
+
+    /** Feeds the steps to the harness in order; checkpoints are numbered from 1 in each call. */
     static void run(KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, SnapshotRecord> h, List<Step> steps)
             throws Exception {
+        long checkpoint = 0;
         for (Step step : steps) {
             if (step.processingTime() > h.getProcessingTime()) {
                 h.setProcessingTime(step.processingTime());
@@ -195,6 +217,11 @@ public final class StateFixtures {
             }
             if (step.record() != null) {
                 h.processElement(new StreamRecord<>(step.record()));
+            }
+            if (step.checkpoint()) {
+                checkpoint++;
+                h.prepareSnapshotPreBarrier(checkpoint);
+                h.snapshot(checkpoint, h.getProcessingTime());
             }
         }
     }

@@ -99,6 +99,7 @@ class ReaderIT extends BrokerTest {
         JobConfig config = TestKafka.jobConfig(kafka, "view", Map.of("delivery.guarantee", "at-least-once"));
         TopicAdmin.ensureTopics(JobParts.kafka(config), JobParts.topics(config));
         String out = config.topics().output();
+        TestKafka.awaitTopics(kafka, out);
         ReaderConfig readerConfig = ReaderConfig.of(kafka.bootstrapServers(), out);
         AtomicLong clock = new AtomicLong(System.currentTimeMillis() - 86_400_000);
         ListeningGenerator generator = new ListeningGenerator(

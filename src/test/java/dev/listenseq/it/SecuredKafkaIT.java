@@ -128,22 +128,8 @@ class SecuredKafkaIT {
     }
 
     private static Map<String, String> job(String prefix, Map<String, String> client) throws Exception {
-        Path work = Files.createTempDirectory("lsq");
-        Map<String, String> values = new HashMap<>(client);
-        values.put("job.name", prefix + "-job");
-        values.put("topics.input", prefix + "-in");
-        values.put("topics.output", prefix + "-out");
-        values.put("topics.dlq", prefix + "-dlq");
-        values.put("topics.late", prefix + "-late");
-        values.put("topics.partitions", "2");
-        values.put("parallelism", "2");
-        values.put("checkpoint.interval", "300ms");
-        values.put("delivery.transaction-timeout", "60s");
-        values.put("checkpoint.dir", work.resolve("checkpoints").toUri().toString());
-        values.put("savepoint.dir", work.resolve("savepoints").toUri().toString());
-        values.put("state.local-dir", work.resolve("rocksdb").toString());
-        values.put("source.starting-offsets", "earliest");
-        values.put("emit.min-interval", "0ms");
+        Map<String, String> values = TestKafka.jobValues(prefix, 2);
+        values.putAll(client);
         return values;
     }
 

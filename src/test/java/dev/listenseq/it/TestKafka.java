@@ -19,6 +19,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,15 +52,25 @@ final class TestKafka {
 
     /** Job configuration for tests: fast checkpoints, every change emitted, state in a short temp dir. */
     static JobConfig jobConfig(EmbeddedKafka kafka, String prefix, Map<String, String> overrides) throws Exception {
+        Map<String, String> values = jobValues(prefix, 3);
+        values.put("kafka.bootstrap-servers", kafka.bootstrapServers());
+        values.putAll(overrides);
+        return JobConfig.from(Settings.of(values));
+    }
+
+    /**
+     * The job settings every test starts from, less the broker's address: topics named after the
+     * prefix, parallelism 2, fast checkpoints, every change emitted, state in a fresh short temp dir.
+     */
+    static Map<String, String> jobValues(String prefix, int partitions) throws IOException {
         Path dir = Files.createTempDirectory("lsq");
         Map<String, String> values = new HashMap<>();
         values.put("job.name", prefix + "-job");
-        values.put("kafka.bootstrap-servers", kafka.bootstrapServers());
         values.put("topics.input", prefix + "-in");
         values.put("topics.output", prefix + "-out");
         values.put("topics.dlq", prefix + "-dlq");
         values.put("topics.late", prefix + "-late");
-        values.put("topics.partitions", "3");
+        values.put("topics.partitions", String.valueOf(partitions));
         values.put("parallelism", "2");
         values.put("checkpoint.interval", "300ms");
         values.put("delivery.transaction-timeout", "60s");
@@ -68,8 +79,7 @@ final class TestKafka {
         values.put("state.local-dir", dir.resolve("rocksdb").toString());
         values.put("source.starting-offsets", "earliest");
         values.put("emit.min-interval", "0ms");
-        values.putAll(overrides);
-        return JobConfig.from(Settings.of(values));
+        return values;
     }
 
     static Properties producerProps(EmbeddedKafka kafka) {
@@ -105,8 +115,32 @@ final class TestKafka {
         return bytes;
     }
 
+    /**
+     * Waits until the broker serves metadata for every topic. A topic reaches the broker's metadata cache
+     * a moment after the controller confirms its creation, seconds later on a loaded machine: until then
+     * a reader would find no such topic.
+     */
+    static void awaitTopics(EmbeddedKafka kafka, String... topics) throws InterruptedException {
+        Properties props = new Properties();
+        props.put("bootstrap.servers", kafka.bootstrapServers());
+        props.put("key.deserializer", ByteArrayDeserializer.class.getName());
+        props.put("value.deserializer", ByteArrayDeserializer.class.getName());
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
+            for (String topic : topics) {
+                while (consumer.partitionsFor(topic, Duration.ofSeconds(30)).isEmpty()) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("the broker still serves no metadata for topic " + topic);
+                    }
+                    Thread.sleep(200);
+                }
+            }
+        }
+    }
+
     /** Every committed record of a topic, partition by partition in offset order. */
-    static List<ConsumerRecord<byte[], byte[]>> readAll(EmbeddedKafka kafka, String topic) {
+    static List<ConsumerRecord<byte[], byte[]>> readAll(EmbeddedKafka kafka, String topic) throws InterruptedException {
+        awaitTopics(kafka, topic);
         Properties props = new Properties();
         props.put("bootstrap.servers", kafka.bootstrapServers());
         props.put("key.deserializer", ByteArrayDeserializer.class.getName());

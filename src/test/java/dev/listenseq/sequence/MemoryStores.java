@@ -5,7 +5,10 @@ import dev.listenseq.avro.state.ItemState;
 import java.util.HashMap;
 import java.util.Map;
 
-/** Heap implementations of the state interfaces, for tests of the plain logic. */
+/**
+ * Heap implementations of the state interfaces, for tests of the plain logic and for the benchmarks
+ * (src/tools), where they stand in for the job's RocksDB map state.
+ */
 public final class MemoryStores {
 
     private MemoryStores() {

@@ -5,7 +5,6 @@ import dev.listenseq.app.JobParts;
 import dev.listenseq.app.KafkaJob;
 import dev.listenseq.app.Main;
 import dev.listenseq.avro.UserSequence;
-import dev.listenseq.avro.state.ItemState;
 import dev.listenseq.avro.state.UserState;
 import dev.listenseq.codec.SingleObjectCodec;
 import dev.listenseq.config.ConfigException;
@@ -14,7 +13,7 @@ import dev.listenseq.config.Settings;
 import dev.listenseq.embedded.EmbeddedKafka;
 import dev.listenseq.embedded.ListeningGenerator;
 import dev.listenseq.kafka.TopicAdmin;
-import dev.listenseq.sequence.ItemStore;
+import dev.listenseq.sequence.MemoryStores;
 import dev.listenseq.sequence.SeenEvents;
 import dev.listenseq.sequence.SequencePolicy;
 import dev.listenseq.sequence.SequenceUpdater;
@@ -158,7 +157,7 @@ public final class ExamplesBench {
         SnapshotBuilder builder = new SnapshotBuilder(Weighting.defaults());
         SingleObjectCodec<UserSequence> codec = SingleObjectCodec.of(UserSequence.class);
         Map<String, UserState> states = new HashMap<>();
-        Map<String, HeapItems> items = new HashMap<>();
+        Map<String, MemoryStores.Items> items = new HashMap<>();
         SeenEvents seen = new SeenEvents() {
             @Override
             public boolean contains(String eventId) {
@@ -181,7 +180,7 @@ public final class ExamplesBench {
                 if (history != null) {
                     String user = g.event().getUserId();
                     UserState state = states.computeIfAbsent(user, u -> SequenceUpdater.newUser());
-                    HeapItems store = items.computeIfAbsent(user, u -> new HeapItems());
+                    MemoryStores.Items store = items.computeIfAbsent(user, u -> new MemoryStores.Items());
                     // Clean traffic has no repeated ids, so no dedup memory is needed here.
                     if (updater.apply(state, store, seen, g.event()) == SequenceUpdater.Outcome.APPLIED) {
                         producer.send(new ProducerRecord<>(history, key,
@@ -189,31 +188,6 @@ public final class ExamplesBench {
                     }
                 }
             }
-        }
-    }
-
-    /** A user's items on the heap (the bench's stand-in for the job's RocksDB map state). */
-    private static final class HeapItems implements ItemStore {
-        private final Map<String, ItemState> map = new HashMap<>();
-
-        @Override
-        public ItemState get(String songId) {
-            return map.get(songId);
-        }
-
-        @Override
-        public void put(String songId, ItemState item) {
-            map.put(songId, item);
-        }
-
-        @Override
-        public void remove(String songId) {
-            map.remove(songId);
-        }
-
-        @Override
-        public Iterable<Map.Entry<String, ItemState>> entries() {
-            return map.entrySet();
         }
     }
 
