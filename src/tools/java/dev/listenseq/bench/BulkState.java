@@ -11,7 +11,7 @@ import dev.listenseq.flink.SequenceFunction;
 import dev.listenseq.flink.SequenceSettings;
 import dev.listenseq.pipeline.SequencePipeline;
 import dev.listenseq.sequence.BoundedSeenIds;
-import dev.listenseq.sequence.ItemStore;
+import dev.listenseq.sequence.MemoryStores;
 import dev.listenseq.sequence.SequenceUpdater;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
@@ -198,7 +198,7 @@ public final class BulkState {
         @Override
         public void processElement(Integer index, Context ctx) throws Exception {
             UserState user = SequenceUpdater.newUser();
-            HeapItems items = new HeapItems();
+            MemoryStores.Items items = new MemoryStores.Items();
             HeapGeneration[] generations = {new HeapGeneration(), new HeapGeneration()};
             BoundedSeenIds seen = new BoundedSeenIds(generations[0], generations[1], settings.limits().maxSeenIds());
             long lastRecordMs = Long.MIN_VALUE;
@@ -217,34 +217,12 @@ public final class BulkState {
             user.setTimerMs(Long.MIN_VALUE);
             user.setPendingSinceMs(Long.MIN_VALUE);
             userState.update(user);
-            itemState.putAll(items.map);
+            for (Map.Entry<String, ItemState> e : items.entries()) {
+                itemState.put(e.getKey(), e.getValue());
+            }
             for (int g = 0; g < 2; g++) {
                 seenState.get(g).putAll(generations[g].map);
             }
-        }
-    }
-
-    private static final class HeapItems implements ItemStore {
-        final Map<String, ItemState> map = new HashMap<>();
-
-        @Override
-        public ItemState get(String songId) {
-            return map.get(songId);
-        }
-
-        @Override
-        public void put(String songId, ItemState item) {
-            map.put(songId, item);
-        }
-
-        @Override
-        public void remove(String songId) {
-            map.remove(songId);
-        }
-
-        @Override
-        public Iterable<Map.Entry<String, ItemState>> entries() {
-            return map.entrySet();
         }
     }
 
