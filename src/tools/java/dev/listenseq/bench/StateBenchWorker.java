@@ -3,7 +3,6 @@ package dev.listenseq.bench;
 import dev.listenseq.app.FlinkSettings;
 import dev.listenseq.app.KafkaJob;
 import dev.listenseq.config.JobConfig;
-import dev.listenseq.config.Settings;
 import dev.listenseq.flink.InProcessMetrics;
 import dev.listenseq.flink.JobCounters;
 import org.apache.flink.api.common.JobID;
@@ -26,8 +25,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -61,12 +58,7 @@ public final class StateBenchWorker {
     public static void main(String[] args) throws Exception {
         String mode = args[0];
         long traffic = Long.parseLong(args[1]);
-        Map<String, String> values = new HashMap<>();
-        for (int i = 2; i < args.length; i++) {
-            int eq = args[i].indexOf('=');
-            values.put(args[i].substring(0, eq), args[i].substring(eq + 1));
-        }
-        new StateBenchWorker().run(mode, traffic, JobConfig.from(Settings.of(values)));
+        new StateBenchWorker().run(mode, traffic, Worker.configFrom(args, 2));
         System.exit(0);
     }
 

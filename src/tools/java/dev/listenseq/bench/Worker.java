@@ -77,15 +77,20 @@ public final class Worker {
         this.expected = expected;
     }
 
-    public static void main(String[] args) throws Exception {
-        String kind = args[0];
-        long expected = Long.parseLong(args[1]);
+    /** The job configuration a worker JVM is given: its arguments from {@code first} on, as key=value. */
+    static JobConfig configFrom(String[] args, int first) {
         Map<String, String> values = new HashMap<>();
-        for (int i = 2; i < args.length; i++) {
+        for (int i = first; i < args.length; i++) {
             int eq = args[i].indexOf('=');
             values.put(args[i].substring(0, eq), args[i].substring(eq + 1));
         }
-        JobConfig config = JobConfig.from(Settings.of(values));
+        return JobConfig.from(Settings.of(values));
+    }
+
+    public static void main(String[] args) throws Exception {
+        String kind = args[0];
+        long expected = Long.parseLong(args[1]);
+        JobConfig config = configFrom(args, 2);
         TopicAdmin.ensureTopics(JobParts.kafka(config), JobParts.topics(config));
         Worker worker = new Worker(System.out, expected);
         worker.watchStdin(System.in);
