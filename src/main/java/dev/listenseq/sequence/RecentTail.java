@@ -2,7 +2,6 @@ package dev.listenseq.sequence;
 
 import dev.listenseq.avro.RecentEvent;
 
-import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -11,11 +10,31 @@ import java.util.List;
  */
 final class RecentTail {
 
-    static final Comparator<RecentEvent> NEWEST_FIRST = Comparator
-            .comparing((RecentEvent e) -> e.getEventTime()).reversed()
-            .thenComparing(RecentEvent::getSongId)
-            .thenComparing(RecentEvent::getType)
-            .thenComparing(RecentEvent::getCompletion, Comparator.nullsFirst(Comparator.naturalOrder()));
+    /**
+     * Newest event time first, then song id, type and completion (absent first). Written out rather
+     * than composed from {@code Comparator.comparing}: the composed form's shared lambdas do not
+     * inline where other comparators run too, and this runs on every applied event (JFR).
+     */
+    static int newestFirst(RecentEvent a, RecentEvent b) {
+        int c = b.getEventTime().compareTo(a.getEventTime());
+        if (c != 0) {
+            return c;
+        }
+        c = a.getSongId().compareTo(b.getSongId());
+        if (c != 0) {
+            return c;
+        }
+        c = a.getType().compareTo(b.getType());
+        if (c != 0) {
+            return c;
+        }
+        Double x = a.getCompletion();
+        Double y = b.getCompletion();
+        if (x == null || y == null) {
+            return x == null ? (y == null ? 0 : -1) : 1;
+        }
+        return x.compareTo(y);
+    }
 
     private RecentTail() {
     }
@@ -27,10 +46,11 @@ final class RecentTail {
             return;
         }
         int lo = 0;
-        int hi = tail.size();
+        // Events mostly arrive newest: then the first comparison places it.
+        int hi = tail.isEmpty() || newestFirst(tail.get(0), event) > 0 ? 0 : tail.size();
         while (lo < hi) {
             int mid = (lo + hi) >>> 1;
-            if (NEWEST_FIRST.compare(tail.get(mid), event) <= 0) {
+            if (newestFirst(tail.get(mid), event) <= 0) {
                 lo = mid + 1;
             } else {
                 hi = mid;

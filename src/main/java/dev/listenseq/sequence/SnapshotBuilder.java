@@ -14,9 +14,11 @@ import java.util.Map;
 /** Turns a user's state into the {@link UserSequence} snapshot consumers read: O(n log n) in the items. */
 public final class SnapshotBuilder {
 
-    private static final Comparator<SequenceItem> MOST_RECENT_FIRST = Comparator
-            .comparing((SequenceItem i) -> i.getLastTime()).reversed()
-            .thenComparing(SequenceItem::getSongId);
+    /** Written out, not composed from {@code Comparator.comparing}: see {@link RecentTail#newestFirst}. */
+    private static final Comparator<SequenceItem> MOST_RECENT_FIRST = (a, b) -> {
+        int c = b.getLastTime().compareTo(a.getLastTime());
+        return c != 0 ? c : a.getSongId().compareTo(b.getSongId());
+    };
 
     private final Weighting weighting;
 
