@@ -1,6 +1,7 @@
 package dev.listenseq.app;
 
 import dev.listenseq.config.JobConfig;
+import dev.listenseq.flink.StateCache;
 import dev.listenseq.flink.SequenceSettings;
 import dev.listenseq.kafka.KafkaSettings;
 import dev.listenseq.kafka.TopicSettings;
@@ -37,6 +38,6 @@ public final class JobParts {
         return new SequenceSettings(config.policy(), config.limits(), config.weighting(), config.validation(),
                 config.dlqMaxCopyBytes(), config.emitMinInterval(), ordering.eventTime()
                         ? new SequenceSettings.EventTimeOrdering(ordering.maxDisorder(), ordering.idleTimeout()) : null,
-                config.stateCacheUsers());
+                new StateCache(config.stateCacheUsers(), config.stateCacheBytes()));
     }
 }

@@ -106,8 +106,10 @@ public final class ConfigKeys {
             "Local working directory of RocksDB. Default: the JVM's temporary directory.");
     public static final ConfigKey<String> STATE_MEMORY = ConfigKey.text("state.memory", "1g",
             "Memory RocksDB may use (write buffers and block cache) when the job runs in this process (stream, demo, bench). On a Flink cluster the cluster's taskmanager.memory.managed.* decides instead.");
-    public static final ConfigKey<Integer> STATE_CACHE_USERS = ConfigKey.integer("state.cache-users", 1000, 0, 1_000_000,
-            "Users whose state each parallel instance keeps decoded in memory (RocksDB only): reads of a cached user skip RocksDB, writes reach it at each checkpoint or when the user leaves the cache. Costs about max-items x 0.3 KB of heap per user. 0: off (docs/state.md).");
+    public static final ConfigKey<Integer> STATE_CACHE_USERS = ConfigKey.integer("state.cache-users", 100_000, 0, 1_000_000,
+            "At most this many users' state each parallel instance keeps decoded in memory (RocksDB only): reads of a cached user skip RocksDB, writes reach it at each checkpoint or when the user leaves the cache. state.cache-memory usually binds first. 0: off (docs/state.md).");
+    public static final ConfigKey<Long> STATE_CACHE_MEMORY = ConfigKey.size("state.cache-memory", "64m", 0,
+            "Heap each parallel instance's state cache may take, estimated per user from what it holds (about 0.4 KB per song, 0.15 KB per event id, 2-3 KB per user besides): 64m holds about 10,000 users of a few songs, or 800 at max-items 200. Counts against the TaskManager's heap, not state.memory. 0: off (docs/state.md).");
     public static final ConfigKey<String> RESTORE_FROM = ConfigKey.optionalText("state.restore-from",
             "Start from this savepoint or retained checkpoint (its path). Empty: `stream` resumes from the newest retained checkpoint or savepoint of this job.name by itself, and starts without state only when there is none and the job has never run (see state.start-empty).");
     public static final ConfigKey<Boolean> START_EMPTY = ConfigKey.bool("state.start-empty", false,
@@ -260,7 +262,7 @@ public final class ConfigKeys {
             STARTING_OFFSETS,
             DELIVERY, TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT,
             CHECKPOINT_INTERVAL, CHECKPOINT_TIMEOUT, CHECKPOINT_DIR, SAVEPOINT_DIR, CHECKPOINTS_RETAINED,
-            STATE_BACKEND, STATE_INCREMENTAL, STATE_LOCAL_DIR, STATE_MEMORY, STATE_CACHE_USERS, RESTORE_FROM, START_EMPTY,
+            STATE_BACKEND, STATE_INCREMENTAL, STATE_LOCAL_DIR, STATE_MEMORY, STATE_CACHE_USERS, STATE_CACHE_MEMORY, RESTORE_FROM, START_EMPTY,
             MAX_ITEMS, MAX_AGE, RECENT_EVENTS, DEDUP_WINDOW, DEDUP_MAX_IDS, STATE_EXPIRE_AFTER,
             HALF_LIFE, DEFAULT_DURATION, REPEAT_BOOST, SKIP_PENALTY, LIKE_WEIGHT, COLLECT_WEIGHT,
             EMIT_MIN_INTERVAL, ORDERING, MAX_DISORDER, MAX_PENDING, IDLE_TIMEOUT,

@@ -22,8 +22,11 @@ import java.util.Map;
  *
  * <p>Invariants:
  * <ul>
- *   <li>At most {@code capacity} users are held; the least recently used one leaves first, and its
- *       changes are written to keyed state under its key as it leaves.</li>
+ *   <li>At most {@code capacity} users are held, and about {@code capacityBytes} of heap
+ *       (state.cache-memory, by {@link #estimate}); the least recently used user leaves first, and its
+ *       changes are written to keyed state under its key as it leaves. The selected user's size is
+ *       taken again when another user is selected, so the budget can be passed by one user's growth;
+ *       the selected user never leaves for the budget's sake.</li>
  *   <li>{@link #flush} writes every change before each checkpoint barrier and at the end of input
  *       ({@link SequenceOperator}), so a checkpoint holds exactly what an uncached run would have
  *       written; the keyed-state layout is unchanged. After a failure the cache is simply gone.</li>
@@ -40,7 +43,20 @@ import java.util.Map;
  */
 final class CachedUserStore implements UserStore {
 
+    /*
+     * Heap per cached user, estimated from the objects' layout on a 64-bit JVM with compressed
+     * references: the entry with its three maps and access-order node; a recent event; an
+     * eviction-queue entry; an item held (its key, the ItemState with its strings and boxed times, the
+     * map node and a dirty-set node); a seen id held (the id, the boxed time, two nodes).
+     */
+    static final long ENTRY_BYTES = 640;
+    static final long RECENT_BYTES = 120;
+    static final long QUEUED_BYTES = 80;
+    static final long ITEM_BYTES = 400;
+    static final long SEEN_BYTES = 150;
+
     private final int capacity;
+    private final long capacityBytes;
     private final KeyContext keys;
     private final ValueState<UserState> userState;
     private final MapState<String, ItemState> itemState;
@@ -52,14 +68,20 @@ final class CachedUserStore implements UserStore {
     private final ItemStore items;
     private final BoundedSeenIds.Generation[] generations;
     private Entry current;
+    /** The sum of the held entries' {@link Entry#bytes}. */
+    private long heldBytes;
 
-    CachedUserStore(int capacity, KeyContext keys, ValueState<UserState> userState,
+    CachedUserStore(int capacity, long capacityBytes, KeyContext keys, ValueState<UserState> userState,
                     MapState<String, ItemState> itemState, MapState<String, Long> seenFirst,
                     MapState<String, Long> seenSecond) {
         if (capacity < 1) {
             throw new IllegalArgumentException("a cache holds at least one user: " + capacity);
         }
+        if (capacityBytes < 1) {
+            throw new IllegalArgumentException("a cache holds at least one byte: " + capacityBytes);
+        }
         this.capacity = capacity;
+        this.capacityBytes = capacityBytes;
         this.keys = keys;
         this.userState = userState;
         this.itemState = itemState;
@@ -77,6 +99,8 @@ final class CachedUserStore implements UserStore {
         boolean loaded;
         UserState user;
         boolean userChanged;
+        /** Its {@link #estimate} when last taken, counted in {@link #heldBytes}. */
+        long bytes;
         final WriteBehindMap<String, ItemState> items = new WriteBehindMap<>();
         final List<WriteBehindMap<String, Long>> seen = List.of(new WriteBehindMap<>(), new WriteBehindMap<>());
 
@@ -99,15 +123,49 @@ final class CachedUserStore implements UserStore {
 
     @Override
     public void select(String userId) {
+        if (current != null) {
+            resize(current);
+        }
         Entry entry = entries.get(userId);
         if (entry == null) {
-            if (entries.size() >= capacity) {
+            while (!entries.isEmpty() && (entries.size() >= capacity || heldBytes >= capacityBytes)) {
                 evictEldest();
             }
             entry = new Entry(userId);
             entries.put(userId, entry);
+            resize(entry);
+        } else {
+            // The selected entry is the newest now, so the eldest is another user while two are held.
+            while (entries.size() > 1 && heldBytes > capacityBytes) {
+                evictEldest();
+            }
         }
         current = entry;
+    }
+
+    /** Users held now. */
+    int size() {
+        return entries.size();
+    }
+
+    /** Estimated heap the held users take, as of their last resize. */
+    long heldBytes() {
+        return heldBytes;
+    }
+
+    /** About the heap an entry takes: what it holds, counted by {@link #ENTRY_BYTES} and its kin. */
+    static long estimate(UserState user, int itemsHeld, int seenHeld) {
+        long bytes = ENTRY_BYTES + ITEM_BYTES * itemsHeld + SEEN_BYTES * seenHeld;
+        if (user != null) {
+            bytes += RECENT_BYTES * user.getRecent().size() + QUEUED_BYTES * user.getEvictQueue().size();
+        }
+        return bytes;
+    }
+
+    private void resize(Entry entry) {
+        long bytes = estimate(entry.user, entry.items.held(), entry.seen.get(0).held() + entry.seen.get(1).held());
+        heldBytes += bytes - entry.bytes;
+        entry.bytes = bytes;
     }
 
     /** The selected user, its record read on first use. */
@@ -162,6 +220,7 @@ final class CachedUserStore implements UserStore {
         Object key = keys.getCurrentKey();
         for (Entry entry : entries.values()) {
             write(entry);
+            resize(entry);
         }
         if (key != null) {
             keys.setCurrentKey(key);
@@ -172,6 +231,7 @@ final class CachedUserStore implements UserStore {
         Iterator<Entry> it = entries.values().iterator();
         Entry eldest = it.next();
         it.remove();
+        heldBytes -= eldest.bytes;
         if (eldest.changed()) {
             Object key = keys.getCurrentKey();
             write(eldest);

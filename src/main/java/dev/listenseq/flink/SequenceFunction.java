@@ -70,7 +70,7 @@ import java.util.TreeMap;
  * {@code user} and {@code items} are written by {@link UserStateSerializer} and
  * {@link ItemStateSerializer}: the bytes of Flink's Avro serializer, at a fraction of its cost.
  * {@code user}, {@code items} and the seen ids are reached through a {@link UserStore}: directly, or,
- * run by {@link SequenceOperator} with state.cache-users, through the write-behind
+ * run by {@link SequenceOperator} with a {@link StateCache}, through the write-behind
  * {@link CachedUserStore}, which the operator flushes before every checkpoint barrier.
  *
  * <p>Timers, per user, at most: one processing-time emission timer (the trailing edge, registered only
@@ -118,7 +118,7 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
     private transient ValueState<long[]> pendingMeta;
     /** The cache the operator asks for ({@link #useStateCache}); null: state is read and written directly. */
     private transient KeyContext cacheKeys;
-    private transient int cacheUsers;
+    private transient StateCache cache;
     private transient UserStore store;
     private transient BoundedSeenIds seen;
     private transient SequenceUpdater updater;
@@ -217,13 +217,13 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
     }
 
     /**
-     * Keeps the state of up to {@code users} recently active users in memory ({@link CachedUserStore}),
+     * Keeps the state of recently active users in memory, as much as {@code cache} allows ({@link CachedUserStore}),
      * writing it to keyed state through {@code keys}; called by {@link SequenceOperator} before open,
      * which then calls {@link #flushStateCache} before every checkpoint barrier and at the end of input.
      */
-    void useStateCache(KeyContext keys, int users) {
+    void useStateCache(KeyContext keys, StateCache cache) {
         this.cacheKeys = keys;
-        this.cacheUsers = users;
+        this.cache = cache;
     }
 
     /** Writes every change the cache holds to keyed state; nothing to do without a cache. */
@@ -231,6 +231,11 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
         if (store != null) {
             store.flush();
         }
+    }
+
+    /** The state cache in use ({@link #useStateCache}, once open), or null: its size, for the operator's tests. */
+    CachedUserStore stateCache() {
+        return store instanceof CachedUserStore cached ? cached : null;
     }
 
     /** The generation written into this job's snapshots. */
@@ -252,7 +257,7 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
                 PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
         store = cacheKeys == null
                 ? UserStore.direct(userState, itemState, seenFirst, seenSecond)
-                : new CachedUserStore(cacheUsers, cacheKeys, userState, itemState, seenFirst, seenSecond);
+                : new CachedUserStore(cache.users(), cache.bytes(), cacheKeys, userState, itemState, seenFirst, seenSecond);
         seen = new BoundedSeenIds(store.seen(0), store.seen(1), limits.maxSeenIds());
         updater = new SequenceUpdater(policy, weighting);
         snapshots = new SnapshotBuilder(weighting);

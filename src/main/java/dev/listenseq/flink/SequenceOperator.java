@@ -5,8 +5,8 @@ import org.apache.flink.state.rocksdb.RocksDBKeyedStateBackend;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 
 /**
- * Runs {@link SequenceFunction} with its write-behind state cache (state.cache-users,
- * {@link CachedUserStore}). A keyed process function cannot write another user's state, which
+ * Runs {@link SequenceFunction} with its write-behind state cache (state.cache-users and
+ * state.cache-memory, {@link CachedUserStore}). A keyed process function cannot write another user's state, which
  * evicting a user from the cache and flushing it need; an operator can set the current key. This one
  * writes every cached change to keyed state before each checkpoint barrier (so every checkpoint and
  * savepoint holds what an uncached run writes) and when the input ends.
@@ -20,21 +20,18 @@ public final class SequenceOperator extends KeyedProcessOperator<String, KeyedRe
 
     private static final long serialVersionUID = 1L;
 
-    private final int cacheUsers;
+    private final StateCache cache;
 
-    /** @param cacheUsers users whose state is kept in memory, per parallel instance; 0: no cache */
-    public SequenceOperator(SequenceFunction function, int cacheUsers) {
+    /** @param cache how much state is kept in memory, per parallel instance */
+    public SequenceOperator(SequenceFunction function, StateCache cache) {
         super(function);
-        if (cacheUsers < 0) {
-            throw new IllegalArgumentException("state.cache-users is " + cacheUsers + "; it must be 0 (off) or more");
-        }
-        this.cacheUsers = cacheUsers;
+        this.cache = cache;
     }
 
     @Override
     public void open() throws Exception {
-        if (cacheUsers > 0 && getKeyedStateBackend() instanceof RocksDBKeyedStateBackend) {
-            function().useStateCache(this, cacheUsers);
+        if (cache.on() && getKeyedStateBackend() instanceof RocksDBKeyedStateBackend) {
+            function().useStateCache(this, cache);
         }
         super.open();
     }

@@ -15,12 +15,12 @@ import java.time.Duration;
  *
  * @param dlqMaxCopyBytes how much of a bad record's key and value a dead letter keeps
  * @param ordering        event-time ordering, or null to apply events as they arrive
- * @param stateCacheUsers how many recently active users each subtask keeps decoded in memory between
- *                        checkpoints (0: none; RocksDB only, see {@link SequenceOperator})
+ * @param stateCache      how much of the recently active users' state each subtask keeps decoded in
+ *                        memory between checkpoints (RocksDB only, see {@link SequenceOperator})
  */
 public record SequenceSettings(SequencePolicy policy, StateLimits limits, Weighting weighting,
                                ValidationRules validation, int dlqMaxCopyBytes, Duration emitMinInterval,
-                               EventTimeOrdering ordering, int stateCacheUsers) implements Serializable {
+                               EventTimeOrdering ordering, StateCache stateCache) implements Serializable {
 
     /**
      * Events are held until the watermark passes them: watermarks trail each partition's newest event

@@ -97,7 +97,7 @@ public final class SequencePipeline {
                 .transform("Build sequences", TypeInformation.of(SnapshotRecord.class), new SequenceOperator(
                         new SequenceFunction(settings.policy(), settings.limits(), settings.weighting(),
                                 settings.emitMinInterval().toMillis(), settings.eventTime(), emission),
-                        settings.stateCacheUsers()))
+                        settings.stateCache()))
                 .uid(SEQUENCE_UID)
                 .name("Build sequences");
         snapshots.sinkTo(sinks.snapshots()).uid(SNAPSHOT_SINK_UID).name("Kafka: user sequences");

@@ -60,6 +60,8 @@ class StateCacheTest {
     private static final SequencePolicy POLICY = new SequencePolicy(4, 20 * DAY, 3, 20 * DAY);
     private static final StateLimits LIMITS = new StateLimits(6, 50, 2 * DAY);
     private static final long EMIT_INTERVAL_MS = 1000;
+    /** A byte budget that holds two or three of the random streams' users (each a few KB by the estimate). */
+    private static final long BUDGET_OF_A_FEW = 8_000;
     private final SingleObjectCodec<ListenEvent> codec = SingleObjectCodec.of(ListenEvent.class);
 
     /** RocksDB with the job's timers (on the heap) and with timers in RocksDB. */
@@ -74,10 +76,10 @@ class StateCacheTest {
     }
 
     private static KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, SnapshotRecord> harness(
-            StateBackend backend, int cacheUsers, boolean eventTime, StateLimits limits) throws Exception {
+            StateBackend backend, StateCache cache, boolean eventTime, StateLimits limits) throws Exception {
         SequenceFunction function = new SequenceFunction(POLICY, limits, Weighting.defaults(), EMIT_INTERVAL_MS,
                 eventTime, Emission.THROTTLED, 7L);
-        var h = new KeyedOneInputStreamOperatorTestHarness<>(new SequenceOperator(function, cacheUsers),
+        var h = new KeyedOneInputStreamOperatorTestHarness<>(new SequenceOperator(function, cache),
                 (KeyedRecord r) -> r.userId, Types.STRING);
         h.setStateBackend(backend);
         return h;
@@ -203,9 +205,9 @@ class StateCacheTest {
     }
 
     /** Runs the steps, flushes, and returns the outputs and the keyed state. */
-    private List<Object> outcome(StateBackend backend, int cacheUsers, boolean eventTime, List<Step> steps)
+    private List<Object> outcome(StateBackend backend, StateCache cache, boolean eventTime, List<Step> steps)
             throws Exception {
-        try (var h = harness(backend, cacheUsers, eventTime, LIMITS)) {
+        try (var h = harness(backend, cache, eventTime, LIMITS)) {
             h.open();
             StateFixtures.run(h, steps);
             h.prepareSnapshotPreBarrier(Long.MAX_VALUE);
@@ -235,10 +237,49 @@ class StateCacheTest {
         assertTrue(steps.stream().filter(Step::checkpoint).count() >= 2, "the stream flushes the cache mid-run");
         // Timers due at the same time fire in a different order with timers in RocksDB: compare per kind.
         for (PriorityQueueStateType timers : PriorityQueueStateType.values()) {
-            List<Object> uncached = outcome(rocksDb(timers), 0, eventTime, steps);
-            for (int cacheUsers : new int[] {1, 3, 100}) {
-                assertEquals(uncached, outcome(rocksDb(timers), cacheUsers, eventTime, steps),
-                        "cache of " + cacheUsers + " users, timers " + timers);
+            List<Object> uncached = outcome(rocksDb(timers), StateCache.OFF, eventTime, steps);
+            for (StateCache cache : List.of(users(1), users(3), users(100), new StateCache(100, BUDGET_OF_A_FEW))) {
+                assertEquals(uncached, outcome(rocksDb(timers), cache, eventTime, steps),
+                        "cache " + cache + ", timers " + timers);
+            }
+        }
+    }
+
+    private static StateCache users(int users) {
+        return new StateCache(users, Long.MAX_VALUE);
+    }
+
+    /**
+     * state.cache-memory bounds the cache before state.cache-users does: users leave as the estimate of
+     * what the cache holds passes the budget, never by more than the selected user's growth, and the
+     * ones that left are read back from RocksDB as they were.
+     */
+    @Test
+    void theMemoryBudgetBoundsTheUsersHeld() throws Exception {
+        long budget = 20_000;
+        try (var h = harness(rocksDb(PriorityQueueStateType.HEAP), new StateCache(1000, budget), false, LIMITS)) {
+            h.open();
+            CachedUserStore cache = ((SequenceFunction) ((SequenceOperator) h.getOperator()).getUserFunction()).stateCache();
+            long offset = 0;
+            int largest = 0;
+            for (int round = 0; round < 3; round++) {
+                for (int u = 0; u < 50; u++) {
+                    String user = "user-" + u;
+                    for (int song = 0; song < 4; song++) {
+                        long time = T0 + round * HOUR + song * 1000;
+                        h.processElement(new StreamRecord<>(event(user + "-" + round + "-" + song, user, "s" + song,
+                                ListenType.PLAY, time, time, offset++)));
+                    }
+                    largest = Math.max(largest, cache.size());
+                    assertTrue(cache.heldBytes() <= budget + CachedUserStore.estimate(null, 4, 2 * 12) + 3 * CachedUserStore.RECENT_BYTES
+                                    + 4 * CachedUserStore.QUEUED_BYTES,
+                            "held " + cache.heldBytes() + " bytes over a budget of " + budget);
+                }
+            }
+            assertTrue(largest > 1 && largest < 50, "the budget holds some users, not all 50: " + largest);
+            h.prepareSnapshotPreBarrier(1);
+            for (int u = 0; u < 50; u++) {
+                assertEquals(12L, StateFixtures.userState(h, "user-" + u).getVersion(), "user-" + u);
             }
         }
     }
@@ -246,14 +287,14 @@ class StateCacheTest {
     /** Writes wait for the flush: the cache is really in use (and is not on the heap backend, which needs none). */
     @Test
     void writesReachRocksDbAtTheFlushAndHeapStateAtOnce() throws Exception {
-        try (var h = harness(rocksDb(PriorityQueueStateType.HEAP), 10, false, LIMITS)) {
+        try (var h = harness(rocksDb(PriorityQueueStateType.HEAP), users(10), false, LIMITS)) {
             h.open();
             h.processElement(new StreamRecord<>(event("e1", "u0", "s1", ListenType.PLAY, T0, T0, 0)));
             assertNull(StateFixtures.userState(h, "u0"), "held in memory until the flush");
             h.prepareSnapshotPreBarrier(1);
             assertEquals(1L, StateFixtures.userState(h, "u0").getVersion());
         }
-        try (var h = harness(new HashMapStateBackend(), 10, false, LIMITS)) {
+        try (var h = harness(new HashMapStateBackend(), users(10), false, LIMITS)) {
             h.open();
             h.processElement(new StreamRecord<>(event("e1", "u0", "s1", ListenType.PLAY, T0, T0, 0)));
             assertNotNull(StateFixtures.userState(h, "u0"));
@@ -278,7 +319,7 @@ class StateCacheTest {
 
         List<String> expectedSnapshots;
         List<String> expectedLate;
-        try (var h = harness(rocksDb(PriorityQueueStateType.HEAP), 100, eventTime, LIMITS)) {
+        try (var h = harness(rocksDb(PriorityQueueStateType.HEAP), users(100), eventTime, LIMITS)) {
             h.open();
             StateFixtures.run(h, before);
             int snapshotsBefore = snapshots(h).size();
@@ -291,21 +332,21 @@ class StateCacheTest {
 
         OperatorSubtaskState checkpoint;
         long clock;
-        try (var h = harness(rocksDb(PriorityQueueStateType.HEAP), 100, eventTime, LIMITS)) {
+        try (var h = harness(rocksDb(PriorityQueueStateType.HEAP), users(100), eventTime, LIMITS)) {
             h.open();
             StateFixtures.run(h, before);
             clock = h.getProcessingTime();
             h.prepareSnapshotPreBarrier(1);
             checkpoint = h.snapshot(1, clock);
         }
-        for (int cacheUsers : new int[] {0, 100}) {
-            try (var h = harness(rocksDb(PriorityQueueStateType.HEAP), cacheUsers, eventTime, LIMITS)) {
+        for (StateCache cache : List.of(StateCache.OFF, users(100))) {
+            try (var h = harness(rocksDb(PriorityQueueStateType.HEAP), cache, eventTime, LIMITS)) {
                 h.setProcessingTime(clock);
                 h.initializeState(checkpoint);
                 h.open();
                 StateFixtures.run(h, after);
-                assertEquals(expectedSnapshots, snapshots(h), "restored with a cache of " + cacheUsers);
-                assertEquals(expectedLate, late(h), "late records, restored with a cache of " + cacheUsers);
+                assertEquals(expectedSnapshots, snapshots(h), "restored with cache " + cache);
+                assertEquals(expectedLate, late(h), "late records, restored with cache " + cache);
             }
         }
     }
@@ -318,7 +359,7 @@ class StateCacheTest {
     @ParameterizedTest
     @MethodSource("rocksDb")
     void anErasedUserIsNotWrittenBack(StateBackend backend) throws Exception {
-        try (var h = harness(backend, 1, false, LIMITS)) {
+        try (var h = harness(backend, users(1), false, LIMITS)) {
             h.open();
             h.processElement(new StreamRecord<>(event("e1", "u0", "s1", ListenType.PLAY, T0, T0, 0)));
             h.prepareSnapshotPreBarrier(1);
@@ -345,7 +386,7 @@ class StateCacheTest {
     @ParameterizedTest
     @MethodSource("rocksDb")
     void anExpiredUserIsNotWrittenBack(StateBackend backend) throws Exception {
-        try (var h = harness(backend, 10, false, LIMITS)) {
+        try (var h = harness(backend, users(10), false, LIMITS)) {
             h.open();
             h.setProcessingTime(T0);
             h.processElement(new StreamRecord<>(event("e1", "u0", "s1", ListenType.PLAY, T0, T0, 0)));

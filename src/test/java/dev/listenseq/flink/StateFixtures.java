@@ -7,6 +7,7 @@ import dev.listenseq.avro.state.UserState;
 import dev.listenseq.codec.SingleObjectCodec;
 import dev.listenseq.codec.StateCodec;
 import dev.listenseq.config.ConfigKeys;
+import dev.listenseq.config.Sizes;
 import dev.listenseq.kafka.RawRecord;
 import dev.listenseq.kafka.SnapshotRecord;
 import dev.listenseq.sequence.SequencePolicy;
@@ -178,14 +179,15 @@ public final class StateFixtures {
     }
 
     /** The job's operator with its default state cache: fixtures restore the way the job restores them. */
-    private static final int CACHE_USERS = Integer.parseInt(ConfigKeys.STATE_CACHE_USERS.defaultValue());
+    private static final StateCache CACHE = new StateCache(Integer.parseInt(ConfigKeys.STATE_CACHE_USERS.defaultValue()),
+            Sizes.parse(ConfigKeys.STATE_CACHE_MEMORY.defaultValue()));
 
     static KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, SnapshotRecord> harness(
             Scenario scenario, Backend backend) throws Exception {
         SequenceFunction function = new SequenceFunction(POLICY, Weighting.defaults(), EMIT_INTERVAL_MS,
                 scenario.eventTime(), Emission.THROTTLED);
         KeyedOneInputStreamOperatorTestHarness<String, KeyedRecord, SnapshotRecord> h =
-                new KeyedOneInputStreamOperatorTestHarness<>(new SequenceOperator(function, CACHE_USERS), r -> r.userId, Types.STRING);
+                new KeyedOneInputStreamOperatorTestHarness<>(new SequenceOperator(function, CACHE), r -> r.userId, Types.STRING);
         h.setStateBackend(backend.create.get());
         return h;
     }
