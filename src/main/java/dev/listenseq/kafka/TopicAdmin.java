@@ -65,6 +65,7 @@ public final class TopicAdmin {
         try (Admin admin = Admin.create(props)) {
             Set<String> existing = admin.listTopics().names().get(WAIT_SECONDS, TimeUnit.SECONDS);
             List<NewTopic> missing = new ArrayList<>();
+            List<String> created = new ArrayList<>();
             for (NewTopic topic : wanted) {
                 if (!existing.contains(topic.name())) {
                     missing.add(topic);
@@ -73,6 +74,7 @@ public final class TopicAdmin {
             for (NewTopic topic : missing) {
                 try {
                     admin.createTopics(List.of(topic)).all().get(WAIT_SECONDS, TimeUnit.SECONDS);
+                    created.add(topic.name());
                     LOG.info("Created topic {} ({} partitions{})", topic.name(), topics.partitions(),
                             topic.configs() == null ? "" : ", " + topic.configs());
                 } catch (ExecutionException e) {
@@ -81,6 +83,7 @@ public final class TopicAdmin {
                     }
                 }
             }
+            awaitServed(admin, created);
             // Only an output topic we did not create can have the wrong policy; asking right after a
             // create also races the broker's metadata (UnknownTopicOrPartitionException, seen in ReaderIT).
             if (existing.contains(topics.output())) {
@@ -99,6 +102,37 @@ public final class TopicAdmin {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topics", e);
+        }
+    }
+
+    /**
+     * Waits until the broker serves every partition of the topics just created with a leader: a create
+     * returns when the controller has the topic, before the brokers serve its metadata, and a reader or
+     * producer started at once would be told the topic does not exist.
+     */
+    private static void awaitServed(Admin admin, List<String> topics)
+            throws ExecutionException, TimeoutException, InterruptedException {
+        if (topics.isEmpty()) {
+            return;
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+        while (true) {
+            try {
+                boolean led = admin.describeTopics(topics).allTopicNames().get(WAIT_SECONDS, TimeUnit.SECONDS)
+                        .values().stream()
+                        .allMatch(t -> t.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
+                if (led) {
+                    return;
+                }
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                    throw e;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new TimeoutException("the broker does not serve the new topics " + topics + " yet");
+            }
+            Thread.sleep(100);
         }
     }
 
