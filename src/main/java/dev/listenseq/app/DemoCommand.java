@@ -11,6 +11,7 @@ import dev.listenseq.flink.JobCounters;
 import dev.listenseq.flink.JobMetrics;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.metrics.HistogramStatistics;
+import org.apache.logging.log4j.core.config.Configurator;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -47,6 +48,8 @@ final class DemoCommand {
         Path logFile = work.resolve("listenseq.log");
         System.setProperty("listenseq.console-level", "ERROR");
         System.setProperty("listenseq.log-file", logFile.toString());
+        // Logging started when the first class with a logger loaded, before these were set: read them now.
+        Configurator.reconfigure();
         PrintStream out = System.out;
         int webUiPort = settings.get(ConfigKeys.DEMO_WEB_UI_PORT);
         requireFreePort(webUiPort);
