@@ -27,6 +27,10 @@ public final class JobMetrics {
     public static final String SNAPSHOTS = "snapshotsEmitted";
     public static final String SEQUENCE_LENGTH = "sequenceLength";
     public static final String EMIT_LATENCY_MS = "emitLatencyMs";
+    /** Users the state cache holds (gauge, RocksDB with state.cache-* on). */
+    public static final String STATE_CACHE_USERS = "stateCacheUsers";
+    /** The state cache's estimate of the heap it takes, in bytes (gauge; see state.cache-memory). */
+    public static final String STATE_CACHE_BYTES = "stateCacheBytes";
 
     /** Samples kept by each histogram (a sliding window of recent values). */
     static final int HISTOGRAM_WINDOW = 10_000;

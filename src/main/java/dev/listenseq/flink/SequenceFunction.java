@@ -30,6 +30,7 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.api.common.typeutils.base.StringSerializer;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
@@ -278,6 +279,11 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
                 new DescriptiveStatisticsHistogram(JobMetrics.HISTOGRAM_WINDOW));
         emitLatency = metrics.histogram(JobMetrics.EMIT_LATENCY_MS,
                 new DescriptiveStatisticsHistogram(JobMetrics.HISTOGRAM_WINDOW));
+        if (store instanceof CachedUserStore cached) {
+            // Read by the metrics thread without a lock: a gauge may lag by an event, never more.
+            metrics.gauge(JobMetrics.STATE_CACHE_USERS, (Gauge<Integer>) cached::size);
+            metrics.gauge(JobMetrics.STATE_CACHE_BYTES, (Gauge<Long>) cached::heldBytes);
+        }
     }
 
     @Override
