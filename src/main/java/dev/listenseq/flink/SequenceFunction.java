@@ -194,6 +194,12 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
         return new MapStateDescriptor<>(generation == 0 ? "seen" : "seen-b", Types.STRING, Types.LONG);
     }
 
+    /** {@code pending-records} (event-time ordering): (event time, arrival number) → the parked record. */
+    public static MapStateDescriptor<Tuple2<Long, Long>, RawRecord> pendingRecordsDescriptor() {
+        return new MapStateDescriptor<>("pending-records", Types.TUPLE(Types.LONG, Types.LONG),
+                TypeInformation.of(RawRecord.class));
+    }
+
     /** {@code lineage-generation}: the union operator state of the snapshots' generation. */
     public static ListStateDescriptor<Long> generationDescriptor() {
         return new ListStateDescriptor<>("lineage-generation", Types.LONG);
@@ -252,8 +258,7 @@ public class SequenceFunction extends KeyedProcessFunction<String, KeyedRecord, 
         MapState<String, Long> seenSecond = getRuntimeContext().getMapState(seenDescriptor(1));
         formatOnePending = getRuntimeContext().getMapState(new MapStateDescriptor<>("pending", Types.LONG,
                 Types.LIST(TypeInformation.of(RawRecord.class))));
-        pending = getRuntimeContext().getMapState(new MapStateDescriptor<>("pending-records",
-                Types.TUPLE(Types.LONG, Types.LONG), TypeInformation.of(RawRecord.class)));
+        pending = getRuntimeContext().getMapState(pendingRecordsDescriptor());
         pendingMeta = getRuntimeContext().getState(new ValueStateDescriptor<>("pending-meta",
                 PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
         store = cacheKeys == null

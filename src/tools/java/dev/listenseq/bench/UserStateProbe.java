@@ -1,16 +1,11 @@
 package dev.listenseq.bench;
 
 import dev.listenseq.avro.state.UserState;
-import dev.listenseq.flink.ItemStateSerializer;
-import dev.listenseq.flink.UserStateSerializer;
-import dev.listenseq.kafka.RawRecord;
+import dev.listenseq.flink.SequenceFunction;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.api.common.typeutils.base.StringSerializer;
 import org.apache.flink.runtime.OperatorIDPair;
 import org.apache.flink.runtime.checkpoint.Checkpoints;
 import org.apache.flink.runtime.checkpoint.OperatorState;
@@ -120,13 +115,11 @@ final class UserStateProbe {
             KeyedStateBackend<String> backend = getKeyedStateBackend();
             backend.setCurrentKey(user);
             ValueState<UserState> record = backend.getPartitionedState(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE,
-                    new ValueStateDescriptor<>("user", new UserStateSerializer()));
+                    SequenceFunction.userDescriptor());
             UserState u = record.value();
-            long items = count(backend, new MapStateDescriptor<>("items", StringSerializer.INSTANCE, new ItemStateSerializer()));
-            long seen = count(backend, new MapStateDescriptor<>("seen", Types.STRING, Types.LONG))
-                    + count(backend, new MapStateDescriptor<>("seen-b", Types.STRING, Types.LONG));
-            long pending = count(backend, new MapStateDescriptor<>("pending-records",
-                    Types.TUPLE(Types.LONG, Types.LONG), TypeInformation.of(RawRecord.class)));
+            long items = count(backend, SequenceFunction.itemsDescriptor());
+            long seen = count(backend, SequenceFunction.seenDescriptor(0)) + count(backend, SequenceFunction.seenDescriptor(1));
+            long pending = count(backend, SequenceFunction.pendingRecordsDescriptor());
             int[] eventTimers = {0};
             int[] processingTimers = {0};
             @SuppressWarnings("unchecked")
