@@ -110,7 +110,7 @@ public final class TopicAdmin {
      * returns when the controller has the topic, before the brokers serve its metadata, and a reader or
      * producer started at once would be told the topic does not exist.
      */
-    private static void awaitServed(Admin admin, List<String> topics)
+    public static void awaitServed(Admin admin, List<String> topics)
             throws ExecutionException, TimeoutException, InterruptedException {
         if (topics.isEmpty()) {
             return;

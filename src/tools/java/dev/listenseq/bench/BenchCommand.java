@@ -2,6 +2,7 @@ package dev.listenseq.bench;
 
 import dev.listenseq.embedded.EmbeddedKafka;
 import dev.listenseq.embedded.ListeningGenerator;
+import dev.listenseq.kafka.TopicAdmin;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.LogDirDescription;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -348,6 +349,8 @@ public final class BenchCommand {
     private void createTopic(String topic) throws Exception {
         try (Admin admin = admin()) {
             admin.createTopics(List.of(new NewTopic(topic, options.partitions(), (short) -1))).all().get(1, TimeUnit.MINUTES);
+            // A producer that starts before the partitions have leaders can lose its first batches for good.
+            TopicAdmin.awaitServed(admin, List.of(topic));
         }
     }
 

@@ -7,6 +7,7 @@ import dev.listenseq.avro.UserSequence;
 import dev.listenseq.codec.SingleObjectCodec;
 import dev.listenseq.config.ConfigException;
 import dev.listenseq.embedded.EmbeddedKafka;
+import dev.listenseq.kafka.TopicAdmin;
 import dev.listenseq.reader.DiskStore;
 import dev.listenseq.reader.MemoryStore;
 import dev.listenseq.reader.ReaderConfig;
@@ -159,6 +160,7 @@ public final class ReaderBench {
         try (Admin admin = Admin.create(props)) {
             admin.createTopics(List.of(new NewTopic(topic, 6, (short) 1)
                     .configs(Map.of("cleanup.policy", "compact")))).all().get();
+            TopicAdmin.awaitServed(admin, List.of(topic));
         }
         props.put("key.serializer", ByteArraySerializer.class.getName());
         props.put("value.serializer", ByteArraySerializer.class.getName());
