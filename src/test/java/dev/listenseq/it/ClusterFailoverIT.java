@@ -1,5 +1,6 @@
 package dev.listenseq.it;
 
+import dev.listenseq.app.JobParts;
 import dev.listenseq.avro.ListenEvent;
 import dev.listenseq.avro.UserSequence;
 import dev.listenseq.cluster.LocalFlinkCluster;
@@ -8,6 +9,7 @@ import dev.listenseq.codec.SingleObjectCodec;
 import dev.listenseq.config.JobConfig;
 import dev.listenseq.config.Settings;
 import dev.listenseq.embedded.ListeningGenerator;
+import dev.listenseq.kafka.TopicAdmin;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -150,6 +152,9 @@ class ClusterFailoverIT extends BrokerTest {
         // The job file is the one bundled in the jar; this copy gives the replay the same settings.
         JobConfig config = JobConfig.from(Settings.load("streaming", jobArgs));
 
+        // Made here (the job would make them the same way) so that traffic can start with the job.
+        TopicAdmin.ensureTopics(JobParts.kafka(config), JobParts.topics(config));
+
         long t0 = System.nanoTime();
         cluster = LocalFlinkCluster.start(dir.resolve("flink"),
                 Arrays.asList(System.getProperty("java.class.path").split(File.pathSeparator)), 2, Map.of());
@@ -160,12 +165,12 @@ class ClusterFailoverIT extends BrokerTest {
         List<String> programArgs = new ArrayList<>(List.of("stream"));
         programArgs.addAll(jobArgs);
         String jobId = cluster.submit(JOB_JAR, "dev.listenseq.app.Main", programArgs);
-        awaitTrue(Duration.ofMinutes(2), "the job runs with checkpoints",
-                () -> cluster.jobState(jobId).equals("RUNNING") && cluster.completedCheckpoints(jobId) >= 2);
-        System.out.printf("job %s running with checkpoints %.1f s after start%n", jobId, (System.nanoTime() - t0) / 1e9);
 
         try (Traffic traffic = new Traffic(input); OutputWatcher watcher = new OutputWatcher(kafka.bootstrapServers(), output)) {
             traffic.start();
+            awaitTrue(Duration.ofMinutes(2), "the job runs with checkpoints",
+                    () -> cluster.jobState(jobId).equals("RUNNING") && cluster.completedCheckpoints(jobId) >= 2);
+            System.out.printf("job %s running with checkpoints %.1f s after start%n", jobId, (System.nanoTime() - t0) / 1e9);
             awaitTrue(Duration.ofMinutes(2), "output flowing", () -> watcher.received() > 500);
             long checkpointsBeforeKill = cluster.completedCheckpoints(jobId);
 
@@ -193,7 +198,10 @@ class ClusterFailoverIT extends BrokerTest {
                     runningAgainAt[0] == 0 ? "(not observed)" : String.format("%.1f s", (runningAgainAt[0] - killedAt) / 1e3),
                     (watcher.firstSeenAfter() - killedAt) / 1e3);
 
-            Thread.sleep(8_000);
+            // Live traffic through the recovered job across several of its checkpoints, then the end of input.
+            long checkpointsAfterRecovery = cluster.completedCheckpoints(jobId) + 3;
+            awaitTrue(Duration.ofMinutes(2), "three more checkpoints of the recovered job",
+                    () -> cluster.completedCheckpoints(jobId) >= checkpointsAfterRecovery);
             traffic.close();
             awaitTrue(Duration.ofMinutes(2), "every task running after the failover", () -> allTasksRunning(jobId));
             verify(config, traffic, jobId);

@@ -23,6 +23,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.config.TopicConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -37,6 +38,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -126,10 +128,16 @@ class HostileInputIT extends BrokerTest {
         Properties producer = TestKafka.producerProps(kafka);
         // The producer's own default limit (1 MB) is just above these records; the broker's is ~1 MB too.
         producer.put("max.request.size", String.valueOf(2 * 1024 * 1024));
+        // Sent in one go: the idempotent producer keeps each partition's order without a round trip per record.
+        List<Future<RecordMetadata>> sent = new ArrayList<>();
         try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(producer)) {
             for (ProducerRecord<byte[], byte[]> r : records) {
-                p.send(r).get();
+                sent.add(p.send(r));
             }
+            p.flush();
+        }
+        for (Future<RecordMetadata> f : sent) {
+            f.get();
         }
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(FlinkSettings.toFlink(config));

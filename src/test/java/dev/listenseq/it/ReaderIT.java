@@ -13,6 +13,7 @@ import dev.listenseq.avro.SequenceItem;
 import dev.listenseq.avro.UserSequence;
 import dev.listenseq.codec.SingleObjectCodec;
 import dev.listenseq.config.JobConfig;
+import dev.listenseq.embedded.EmbeddedKafka;
 import dev.listenseq.embedded.ListeningGenerator;
 import dev.listenseq.examples.ExamplesCommand;
 import dev.listenseq.flink.InProcessMetrics;
@@ -39,6 +40,8 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -91,6 +94,17 @@ class ReaderIT extends BrokerTest {
 
     @TempDir
     Path dir;
+
+    /** A broker of its own: one case restarts it, which the other classes' shared broker must not see. */
+    @BeforeAll
+    static void startOwnBroker() throws Exception {
+        kafka = EmbeddedKafka.start(null);
+    }
+
+    @AfterAll
+    static void stopOwnBroker() throws Exception {
+        kafka.close();
+    }
 
     private final SingleObjectCodec<UserSequence> sequences = SingleObjectCodec.of(UserSequence.class);
 

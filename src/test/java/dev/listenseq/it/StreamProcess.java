@@ -16,9 +16,14 @@ final class StreamProcess {
     final Process process;
     final StringBuffer output = new StringBuffer();
 
+    /**
+     * The launcher's JVM, but with the client compiler only: these runs last seconds, and the optimising
+     * compiler's threads spent more CPU on them than they gave back (a 2-core machine: StreamCommandIT's
+     * two processes took 27 s less CPU with it off). Nothing a test asserts depends on the JIT.
+     */
     StreamProcess(List<String> args) throws Exception {
         List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx768m",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx768m", "-XX:TieredStopAtLevel=1",
                 "--add-opens=java.base/java.util=ALL-UNNAMED", "--add-opens=java.base/java.lang=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"), "dev.listenseq.app.Main", "stream"));
         command.addAll(args);
